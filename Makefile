@@ -1,0 +1,33 @@
+# trit — top-level build. `make` builds, `make test` installs what it needs and runs every test,
+# `make serve` builds what is missing and serves the demo, `make bench` runs the benchmarks.
+# Each part of the tree owns a fragment (core/core.mk, wasm/wasm.mk, ...) that defines its targets
+# and adds its test target to TEST_TARGETS, in the order the suites should run.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+BUILD := build
+PYTHON := /usr/bin/python3
+NODE := node
+TEST_TARGETS :=
+ALL_TARGETS :=
+
+-include core/core.mk
+-include wasm/wasm.mk
+-include js_sdk/sdk.mk
+-include models/models.mk
+-include tests/fuzz/fuzz.mk
+-include web/web.mk
+-include bench/bench.mk
+
+.PHONY: all test deps clean
+all: $(ALL_TARGETS)
+
+# Installs system packages (apt-get) and npm dev dependencies when missing; cheap when present.
+deps:
+	@bash scripts/install-deps.sh
+
+test: deps
+	@bash scripts/run-tests.sh $(TEST_TARGETS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,135 @@
+/* trit — ternary-weight ResNets, small C11 inference engine.
+ *
+ * The whole public API: create a model from bytes, ask what it is, run it, destroy it.
+ * Every call that can fail returns a trit_status; the model handle keeps a message that names
+ * what went wrong ("node 'conv3' (Conv): group 3 does not divide 64 input channels").
+ * The library never reads files and never aborts on bad bytes.
+ */
+#ifndef TRIT_H
+#define TRIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TRIT_VERSION "0.1.0"
+
+/* One table of status codes; trit_status_name() gives the enum name as a string. */
+typedef enum trit_status {
+    TRIT_OK = 0,
+    TRIT_ERROR_ARGUMENT = 1,    /* a caller passed a bad argument (NULL, wrong size, index out of range) */
+    TRIT_ERROR_FORMAT = 2,      /* the model bytes are not a well-formed ONNX protobuf */
+    TRIT_ERROR_UNSUPPORTED = 3, /* well-formed, but outside trit's ONNX-lite subset */
+    TRIT_ERROR_SHAPE = 4,       /* shapes or types do not fit together */
+    TRIT_ERROR_LIMIT = 5,       /* a size limit was exceeded (file, tensor, nodes, rank, arena) */
+    TRIT_ERROR_MEMORY = 6,      /* an allocation failed */
+    TRIT_ERROR_IMAGE = 7,       /* an image could not be decoded or has an unusable size */
+    TRIT_ERROR_STATE = 8        /* the handle is not usable for this call (e.g. its load failed) */
+} trit_status;
+
+const char *trit_status_name(trit_status status);
+
+/* Element types use ONNX TensorProto.DataType numbers. */
+typedef enum trit_dtype {
+    TRIT_FLOAT32 = 1,
+    TRIT_UINT8 = 2,
+    TRIT_INT8 = 3,
+    TRIT_INT32 = 6,
+    TRIT_INT64 = 7
+} trit_dtype;
+
+#define TRIT_MAX_RANK 8
+
+typedef struct trit_tensor_info {
+    const char *name;       /* owned by the model */
+    trit_dtype dtype;
+    int rank;
+    int64_t dims[TRIT_MAX_RANK];
+    size_t element_count;
+    size_t byte_size;
+} trit_tensor_info;
+
+/* ---- allocation hook ------------------------------------------------------------------------
+ * Every allocation of the library goes through these three functions (default: malloc/realloc/
+ * free). Set them before creating any model; they are process-wide. */
+typedef struct trit_allocator {
+    void *(*alloc)(size_t size, void *user);
+    void *(*realloc)(void *ptr, size_t size, void *user);
+    void (*free)(void *ptr, void *user);
+    void *user;
+} trit_allocator;
+
+void trit_set_allocator(const trit_allocator *allocator); /* NULL restores the default */
+
+/* ---- model ----------------------------------------------------------------------------------- */
+typedef struct trit_model trit_model;
+
+/* Limits applied at load (0 in a field = the default, see docs/FORMAT.md). */
+typedef struct trit_limits {
+    size_t max_file_bytes;
+    size_t max_tensor_elements;
+    size_t max_nodes;
+    size_t max_arena_bytes;
+    int max_spatial;
+} trit_limits;
+
+/* Parse, check and compile a model from bytes in memory. The bytes are not kept after return.
+ * Like sqlite3_open: *out_model receives a handle even when loading fails (then every call but
+ * trit_model_message/destroy returns TRIT_ERROR_STATE), except when the handle itself cannot be
+ * allocated, where *out_model is NULL and the status is TRIT_ERROR_MEMORY. */
+trit_status trit_model_create(const void *bytes, size_t size, const trit_limits *limits /* nullable */,
+                              trit_model **out_model);
+void trit_model_destroy(trit_model *model); /* NULL is fine */
+
+/* The message of the last failed call on this handle ("" after a success). Owned by the model. */
+const char *trit_model_message(const trit_model *model);
+
+/* A JSON description: inputs, outputs, ops, parameter counts, ternary layers with sparsity,
+ * bytes, bits per weight, labels, preprocessing and provenance metadata. Owned by the model. */
+trit_status trit_model_info_json(trit_model *model, const char **out_json);
+
+/* Metadata value for a key of metadata_props, or NULL. Owned by the model. */
+const char *trit_model_metadata(const trit_model *model, const char *key);
+
+size_t trit_model_input_count(const trit_model *model);
+size_t trit_model_output_count(const trit_model *model);
+trit_status trit_model_input_info(trit_model *model, size_t index, trit_tensor_info *out_info);
+trit_status trit_model_output_info(trit_model *model, size_t index, trit_tensor_info *out_info);
+
+/* Copy `byte_size` bytes into input `index` (must equal its byte_size). */
+trit_status trit_model_set_input(trit_model *model, size_t index, const void *data, size_t byte_size);
+/* Run the graph. Performs no allocation. */
+trit_status trit_model_run(trit_model *model);
+/* Pointer to output `index` inside the model's arena; valid until the next run or destroy. */
+trit_status trit_model_output(trit_model *model, size_t index, const void **out_data, size_t *out_byte_size);
+
+/* ---- images and classification --------------------------------------------------------------
+ * Preprocessing follows the model's metadata (docs/FORMAT.md): resize the shorter side, centre
+ * crop to the input's H×W, scale to [0,1], subtract mean, divide by std, NCHW float. */
+typedef struct trit_class_score {
+    int index;
+    float probability;
+    const char *label; /* owned by the model; "" when the model has no labels */
+} trit_class_score;
+
+/* Fill input 0 from an RGBA8 image (row stride in bytes). */
+trit_status trit_model_set_input_rgba(trit_model *model, const uint8_t *rgba, int width, int height,
+                                      size_t stride);
+/* Fill input 0 from an encoded JPEG/PNG/BMP image. */
+trit_status trit_model_set_input_image(trit_model *model, const void *encoded, size_t size);
+
+/* Softmax over output 0 (unless the graph already ends in Softmax) and the top-k classes,
+ * highest first. *out_count = min(k, classes). */
+trit_status trit_model_top_k(trit_model *model, int k, trit_class_score *out_scores, size_t *out_count);
+
+/* Convenience: set_input_image + run + top_k. */
+trit_status trit_model_classify_image(trit_model *model, const void *encoded, size_t size, int k,
+                                      trit_class_score *out_scores, size_t *out_count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

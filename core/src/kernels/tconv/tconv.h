@@ -1,0 +1,35 @@
+/* Ternary convolution kernel family (float32 activations, NCHW).
+ *
+ * Each variant lives beside the scalar reference in this folder and is listed once in
+ * tconv_list.c; the graph compiler, the tests and the benchmark all use that one list.
+ * A variant repacks the weights once at load into its own layout (into memory the caller
+ * allocated, of the size it reported), then runs without allocating and without failing.
+ * Gemm (fully connected) is the 1×1 conv case with in_h = in_w = 1.
+ */
+#ifndef TRIT_TCONV_H
+#define TRIT_TCONV_H
+
+#include <stddef.h>
+
+#include "../../ops/ops.h"
+
+typedef struct trit_tconv_kernel {
+    const char *name; /* e.g. "tconv_f32_sparse_rows__wasmsimd" */
+    /* Nonzero when this variant handles the geometry (and this build's ISA). */
+    int (*supports)(const trit_conv_shape *shape, const trit_ternary_weights *weights);
+    /* Bytes of packed weights, or 0 when the size would overflow. */
+    size_t (*packed_size)(const trit_conv_shape *shape, const trit_ternary_weights *weights);
+    void (*pack)(const trit_conv_shape *shape, const trit_ternary_weights *weights, void *packed);
+    /* Bytes of scratch memory run() needs (the executor gives it from the arena). */
+    size_t (*scratch_size)(const trit_conv_shape *shape);
+    void (*run)(const trit_conv_shape *shape, const void *packed, const float *x, const float *bias,
+                const trit_epilogue *epilogue, float *y, void *scratch);
+} trit_tconv_kernel;
+
+/* All variants compiled into this build, best first, the reference last; NULL-terminated. */
+extern const trit_tconv_kernel *const trit_tconv_kernels[];
+
+/* The first variant in the list that supports the shape (the reference supports everything). */
+const trit_tconv_kernel *trit_tconv_select(const trit_conv_shape *shape, const trit_ternary_weights *weights);
+
+#endif
