@@ -87,9 +87,28 @@ void trit_model_destroy(trit_model *model); /* NULL is fine */
 /* The message of the last failed call on this handle ("" after a success). Owned by the model. */
 const char *trit_model_message(const trit_model *model);
 
-/* A JSON description: inputs, outputs, ops, parameter counts, ternary layers with sparsity,
- * bytes, bits per weight, labels, preprocessing and provenance metadata. Owned by the model. */
+/* A JSON description, owned by the model. Shape (every key always present):
+ * { "name": str, "producer": str, "opset": int, "file_bytes": int,
+ *   "inputs":  [{"name": str, "dtype": "float32"|"uint8"|"int8"|"int32"|"int64", "dims": [int...]}],
+ *   "outputs": [ same ],
+ *   "ops": {"Conv": count, ...},            -- node counts of the file's graph, by op type
+ *   "nodes_compiled": int,                   -- steps after folding and fusion
+ *   "parameters": int,                       -- elements of all weight tensors (ternary counted once per weight)
+ *   "ternary_parameters": int,               -- elements of ternary weights
+ *   "sparsity": float,                       -- zero share over ternary weights (0 when none)
+ *   "bits_per_weight": float,                -- 8 * weight bytes in the file / parameters
+ *   "ternary_layers": [{"name": str, "op": "Conv"|"Gemm", "dims": [int...], "planes": int,
+ *                       "zeros": int, "positive": int, "negative": int, "sparsity": float}],
+ *   "labels": [str...],
+ *   "preprocess": {"height": int, "width": int, "resize": int, "filter": "area"|"bilinear",
+ *                  "mean": [f,f,f], "std": [f,f,f]},
+ *   "metadata": {key: value, ...},           -- all metadata_props
+ *   "arena_bytes": int }                     -- activation memory planned at load */
 trit_status trit_model_info_json(trit_model *model, const char **out_json);
+
+/* Copy plane 0 of ternary layer `layer` (index into info's "ternary_layers") as int8 codes
+ * (-1, 0, +1) in the weight's row-major order; `capacity` must be >= its element count. */
+trit_status trit_model_ternary_codes(trit_model *model, size_t layer, int8_t *out_codes, size_t capacity);
 
 /* Metadata value for a key of metadata_props, or NULL. Owned by the model. */
 const char *trit_model_metadata(const trit_model *model, const char *key);
