@@ -1,0 +1,17 @@
+/* The one list of ternary conv variants: the compiler picks the first that supports a layer,
+ * the tests run each against the reference, the benchmark times each. Best first. */
+#include "tconv.h"
+
+extern const trit_tconv_kernel trit_tconv_f32_ref;
+
+const trit_tconv_kernel *const trit_tconv_kernels[] = {
+    &trit_tconv_f32_ref,
+    NULL,
+};
+
+const trit_tconv_kernel *trit_tconv_select(const trit_conv_shape *shape, const trit_ternary_weights *weights) {
+    for (int i = 0; trit_tconv_kernels[i]; i++) {
+        if (trit_tconv_kernels[i]->supports(shape, weights)) return trit_tconv_kernels[i];
+    }
+    return NULL; /* unreachable: the reference supports every shape */
+}
