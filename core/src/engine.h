@@ -1,0 +1,212 @@
+/* Internal model representation shared by the compiler (compile.c), the executor (exec.c), the
+ * memory planner (plan.c) and the public API (model.c). */
+#ifndef TRIT_ENGINE_H
+#define TRIT_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/tconv/tconv.h"
+#include "ops/ops.h"
+#include "pool.h"
+#include "trit.h"
+
+#define TRIT_MESSAGE_BYTES 512
+
+/* A tensor of the graph. Constants own `data` (trit_alloc'd); runtime values live in the arena
+ * at the offset of their root (aliases — Reshape, Flatten, Identity, ... — share the root's bytes). */
+typedef enum value_kind { VALUE_RUNTIME = 0, VALUE_CONST = 1, VALUE_TERNARY = 2 } value_kind;
+
+typedef struct tvalue {
+    const char *name;
+    int dtype;
+    int rank;
+    int64_t dims[TRIT_MAX_RANK];
+    size_t count;
+    size_t bytes;
+    value_kind kind;
+    void *data;       /* VALUE_CONST (and a VALUE_TERNARY once materialised as float) */
+    int root;         /* value whose buffer this one uses (itself unless an alias) */
+    int producer;     /* onnx node index, -1 for initializers and graph inputs */
+    int consumers;    /* input slots of nodes that read it, plus 1 per graph output */
+    int step;         /* step that writes it, -1 if none */
+    int ternary;      /* index into the model's ternary weights, -1 */
+    int keep;         /* constant referenced at run time: do not free after compile */
+    int is_input, is_output, from_initializer, in_pattern;
+    int first_use, last_use; /* liveness in step indices (computed for roots) */
+    size_t offset;           /* arena offset of a runtime root */
+} tvalue;
+
+typedef enum step_kind {
+    STEP_CONV,
+    STEP_TCONV,     /* ternary conv (and ternary Gemm as a 1x1 conv) through the tconv family */
+    STEP_GEMM,
+    STEP_AFFINE,    /* BatchNormalization not folded: y = x*scale + shift per channel */
+    STEP_BATCHNORM, /* BatchNormalization with runtime parameters */
+    STEP_MAXPOOL,
+    STEP_AVGPOOL,
+    STEP_GLOBAL_AVGPOOL,
+    STEP_GLOBAL_MAXPOOL,
+    STEP_CLAMP,
+    STEP_BINARY,
+    STEP_SOFTMAX,
+    STEP_CAST,
+    STEP_DEQUANTIZE,
+    STEP_GATHER,
+    STEP_SLICE,
+    STEP_PAD,
+    STEP_CONCAT,
+    STEP_COPY
+} step_kind;
+
+#define STEP_MAX_INPUTS 5
+
+typedef struct step {
+    step_kind kind;
+    int node;          /* onnx node index (for messages) */
+    const char *name;  /* node name, for messages */
+    int in[STEP_MAX_INPUTS]; /* value ids, -1 = absent */
+    int out;
+    /* epilogue for conv / gemm / tconv */
+    int residual;      /* value id or -1 */
+    float clamp_min, clamp_max;
+    /* scratch in the arena (tconv, gather indices, batchnorm scale/shift) */
+    size_t scratch_bytes;
+    size_t scratch_offset;
+    union {
+        struct { trit_conv_shape shape; int count_include_pad, pad_bottom, pad_right; } conv;
+        struct {
+            trit_conv_shape shape;
+            const trit_tconv_kernel *kernel;
+            void *packed;   /* model-owned (trit_alloc) */
+            int ternary;    /* ternary weight index */
+            float *pos[TRIT_MAX_PLANES], *neg[TRIT_MAX_PLANES]; /* per channel, after BN folding; pool */
+        } tconv;
+        trit_gemm_params gemm;
+        struct { int batch, channels; size_t spatial; float epsilon; } affine;
+        struct { size_t count; } clamp; /* min/max from in[1], in[2] when present, else clamp_min/max */
+        struct {
+            trit_binary_op op;
+            int rank;
+            int64_t dims[TRIT_MAX_RANK], a_strides[TRIT_MAX_RANK], b_strides[TRIT_MAX_RANK];
+        } binary;
+        struct { size_t outer, n, inner; } softmax;
+        struct { int from, to; size_t count; } cast;
+        struct { int x_type; size_t outer, axis_size, inner; } dequantize;
+        struct { size_t element_size, outer, axis_size, inner, index_count; } gather;
+        struct {
+            size_t element_size;
+            int rank;
+            int64_t x_dims[TRIT_MAX_RANK], starts[TRIT_MAX_RANK], steps[TRIT_MAX_RANK], y_dims[TRIT_MAX_RANK];
+        } slice;
+        struct {
+            size_t element_size;
+            int rank;
+            int64_t x_dims[TRIT_MAX_RANK], pads[2 * TRIT_MAX_RANK];
+            unsigned char value[8];
+        } pad;
+        struct {
+            size_t element_size, outer, inner;
+            int count;
+            int *inputs;            /* value ids, pool */
+            int64_t *axis_sizes;    /* pool */
+            const void **pointers;  /* filled at run time, pool: run must not allocate */
+        } concat;
+        struct { size_t bytes; } copy;
+    } u;
+} step;
+
+/* A ternary weight recognised from the packed-code pattern of docs/FORMAT.md. */
+typedef struct ternary_weight {
+    int value;
+    const char *name;
+    const char *op;  /* "Conv" or "Gemm" once a step uses it */
+    int used;        /* runs on the ternary kernels */
+    int rank;
+    int64_t dims[TRIT_MAX_RANK];
+    size_t count;        /* elements n */
+    int out_channels;
+    size_t per_out;
+    int plane_count;
+    uint8_t *packed[TRIT_MAX_PLANES]; /* the file's 2-bit codes, ceil(n/4) bytes; pool */
+    float levels[TRIT_MAX_PLANES][3];
+    float *scale[TRIT_MAX_PLANES];    /* per output channel or NULL; pool */
+    size_t zeros, positive, negative; /* over all planes */
+    size_t file_bytes;                /* codes + levels + scales */
+} ternary_weight;
+
+typedef struct op_count {
+    const char *op;
+    size_t count;
+} op_count;
+
+struct trit_model {
+    char message[TRIT_MESSAGE_BYTES];
+    int loaded;
+    trit_pool pool; /* names, steps' side arrays, metadata: lives as long as the model */
+    tvalue *values;
+    size_t value_count;
+    step *steps;
+    size_t step_count;
+    int *inputs;
+    size_t input_count;
+    int *outputs;
+    size_t output_count;
+    trit_tensor_info *input_infos, *output_infos;
+    ternary_weight *ternary;
+    size_t ternary_count;
+    unsigned char *arena;
+    size_t arena_bytes;
+    /* description */
+    const char *graph_name;
+    const char *producer;
+    int64_t opset;
+    size_t file_bytes;
+    op_count *ops;
+    size_t op_kinds;
+    size_t parameters, ternary_parameters, weight_file_bytes;
+    const char **metadata_keys, **metadata_values;
+    size_t metadata_count;
+    const char **labels;
+    size_t label_count;
+    int ends_in_softmax;
+    int preprocess_ok; /* input 0 is [1,3,H,W] float */
+    int pre_height, pre_width, pre_resize, pre_filter;
+    float pre_mean[3], pre_std[3];
+    char *info_json; /* built on first request */
+};
+
+/* compile.c: decode + compile into a freshly zeroed model (message set on failure). */
+trit_status trit_compile(trit_model *model, const void *bytes, size_t size, const trit_limits *limits);
+void trit_model_release_contents(trit_model *model);
+
+/* exec.c: run one step. `arena` may be NULL when every value involved is a constant (folding);
+ * `scratch` overrides the step's arena scratch when non-NULL. */
+trit_status trit_exec_step(const step *s, tvalue *values, unsigned char *arena, void *scratch, char *message,
+                           size_t message_size);
+void *trit_value_pointer(tvalue *values, unsigned char *arena, int id);
+
+/* plan.c: offsets for buffers with lifetimes [first, last] (inclusive step indices); two buffers
+ * whose lifetimes overlap never overlap in memory. Greedy by size, best-fit gap. Alignment 64. */
+typedef struct plan_buffer {
+    size_t bytes;
+    int first, last;
+    size_t offset; /* output */
+} plan_buffer;
+/* Returns 0 when out of memory or the total overflows. `work` holds count ints. */
+int trit_plan_memory(plan_buffer *buffers, size_t count, size_t *out_total);
+
+/* json.c: a growable string built through the allocation hook. */
+typedef struct json_writer {
+    char *data;
+    size_t length, capacity;
+    int failed;
+} json_writer;
+void json_raw(json_writer *w, const char *text);
+void json_string(json_writer *w, const char *text);
+void json_int(json_writer *w, long long value);
+void json_float(json_writer *w, double value);
+/* Parses a JSON array of strings into pool strings; 0 on malformed input or out of memory. */
+int json_parse_string_array(const char *text, trit_pool *pool, const char ***out_items, size_t *out_count);
+
+#endif

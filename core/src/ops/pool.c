@@ -1,0 +1,93 @@
+/* Pooling, NCHW. Window of output (oh, ow) covers input rows oh*stride_h - pad_top + kh*dilation_h,
+ * kh = 0..kernel_h-1 (columns alike).
+ *   MaxPool: the largest of the cells inside the input (padding never wins). A window with no cell
+ *            inside the input (only possible with pads >= kernel) gives -INFINITY. NaN cells are
+ *            skipped, as in onnxruntime (`v > best`).
+ *   AveragePool: sum of the cells inside the input, in row-major window order, divided by
+ *            - count_include_pad: the window cells inside the padded extent
+ *              [-pad_top, in_h + pad_bottom) x [-pad_left, in_w + pad_right) (ceil_mode overhang excluded)
+ *            - otherwise: the window cells inside the input.
+ *            A window with nothing to count gives 0.
+ *   Global pools: sum (or max) over the plane in memory order; the average is sum / count.
+ */
+#include <math.h>
+
+#include "ops.h"
+
+void trit_ref_maxpool_f32(const trit_conv_shape *s, const float *x, float *y) {
+    const size_t in_plane = (size_t)s->in_h * (size_t)s->in_w;
+    const size_t out_plane = (size_t)s->out_h * (size_t)s->out_w;
+    const size_t planes = (size_t)s->batch * (size_t)s->in_channels;
+    for (size_t plane = 0; plane < planes; plane++) {
+        const float *x_plane = x + plane * in_plane;
+        float *y_plane = y + plane * out_plane;
+        for (int oh = 0; oh < s->out_h; oh++) {
+            for (int ow = 0; ow < s->out_w; ow++) {
+                float best = -INFINITY;
+                for (int kh = 0; kh < s->kernel_h; kh++) {
+                    const int ih = oh * s->stride_h - s->pad_top + kh * s->dilation_h;
+                    if (ih < 0 || ih >= s->in_h) continue;
+                    for (int kw = 0; kw < s->kernel_w; kw++) {
+                        const int iw = ow * s->stride_w - s->pad_left + kw * s->dilation_w;
+                        if (iw < 0 || iw >= s->in_w) continue;
+                        const float v = x_plane[(size_t)ih * (size_t)s->in_w + (size_t)iw];
+                        if (v > best) best = v;
+                    }
+                }
+                y_plane[(size_t)oh * (size_t)s->out_w + (size_t)ow] = best;
+            }
+        }
+    }
+}
+
+void trit_ref_avgpool_f32(const trit_conv_shape *s, int count_include_pad, int pad_bottom, int pad_right,
+                          const float *x, float *y) {
+    const size_t in_plane = (size_t)s->in_h * (size_t)s->in_w;
+    const size_t out_plane = (size_t)s->out_h * (size_t)s->out_w;
+    const size_t planes = (size_t)s->batch * (size_t)s->in_channels;
+    for (size_t plane = 0; plane < planes; plane++) {
+        const float *x_plane = x + plane * in_plane;
+        float *y_plane = y + plane * out_plane;
+        for (int oh = 0; oh < s->out_h; oh++) {
+            for (int ow = 0; ow < s->out_w; ow++) {
+                float sum = 0.0f;
+                int inside = 0, inside_padded = 0;
+                for (int kh = 0; kh < s->kernel_h; kh++) {
+                    const int ih = oh * s->stride_h - s->pad_top + kh * s->dilation_h;
+                    if (ih < -s->pad_top || ih >= s->in_h + pad_bottom) continue;
+                    for (int kw = 0; kw < s->kernel_w; kw++) {
+                        const int iw = ow * s->stride_w - s->pad_left + kw * s->dilation_w;
+                        if (iw < -s->pad_left || iw >= s->in_w + pad_right) continue;
+                        inside_padded++;
+                        if (ih < 0 || ih >= s->in_h || iw < 0 || iw >= s->in_w) continue;
+                        inside++;
+                        sum += x_plane[(size_t)ih * (size_t)s->in_w + (size_t)iw];
+                    }
+                }
+                const int divisor = count_include_pad ? inside_padded : inside;
+                y_plane[(size_t)oh * (size_t)s->out_w + (size_t)ow] = divisor > 0 ? sum / (float)divisor : 0.0f;
+            }
+        }
+    }
+}
+
+void trit_ref_global_avgpool_f32(int batch, int channels, size_t spatial, const float *x, float *y) {
+    const size_t planes = (size_t)batch * (size_t)channels;
+    for (size_t plane = 0; plane < planes; plane++) {
+        float sum = 0.0f;
+        for (size_t i = 0; i < spatial; i++) sum += x[plane * spatial + i];
+        y[plane] = spatial > 0 ? sum / (float)spatial : 0.0f;
+    }
+}
+
+void trit_ref_global_maxpool_f32(int batch, int channels, size_t spatial, const float *x, float *y) {
+    const size_t planes = (size_t)batch * (size_t)channels;
+    for (size_t plane = 0; plane < planes; plane++) {
+        float best = -INFINITY;
+        for (size_t i = 0; i < spatial; i++) {
+            const float v = x[plane * spatial + i];
+            if (v > best) best = v;
+        }
+        y[plane] = best;
+    }
+}

@@ -1,0 +1,27 @@
+/* DequantizeLinear: y = (float)(x - zero_point) * scale, the difference taken exactly in int64
+ * (as onnxruntime does in int32 for 8-bit inputs), then one float multiply. */
+#include "ops.h"
+
+static int64_t quantized_value(trit_dtype type, const void *data, size_t i) {
+    switch (type) {
+    case TRIT_UINT8: return ((const uint8_t *)data)[i];
+    case TRIT_INT8: return ((const int8_t *)data)[i];
+    case TRIT_INT32: return ((const int32_t *)data)[i];
+    case TRIT_INT64: return ((const int64_t *)data)[i];
+    case TRIT_FLOAT32: break; /* not a quantized type; the compiler never sends it */
+    }
+    return 0;
+}
+
+void trit_ref_dequantize_linear(trit_dtype x_type, size_t outer, size_t axis_size, size_t inner, const void *x,
+                                const float *scale, const void *zero_point, float *y) {
+    size_t i = 0;
+    for (size_t o = 0; o < outer; o++) {
+        for (size_t a = 0; a < axis_size; a++) {
+            const int64_t zero = zero_point ? quantized_value(x_type, zero_point, a) : 0;
+            for (size_t k = 0; k < inner; k++, i++) {
+                y[i] = (float)(quantized_value(x_type, x, i) - zero) * scale[a];
+            }
+        }
+    }
+}

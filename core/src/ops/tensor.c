@@ -1,0 +1,166 @@
+/* Data movement (Gather, Slice, Pad, Concat) on raw elements of any size, and Cast. */
+#include <math.h>
+#include <string.h>
+
+#include "ops.h"
+
+void trit_ref_gather(size_t element_size, size_t outer, size_t axis_size, size_t inner, const void *data,
+                     const int64_t *indices, size_t index_count, void *y) {
+    const size_t block = inner * element_size;
+    const unsigned char *src = data;
+    unsigned char *dst = y;
+    for (size_t o = 0; o < outer; o++) {
+        for (size_t i = 0; i < index_count; i++) {
+            memcpy(dst, src + (o * axis_size + (size_t)indices[i]) * block, block);
+            dst += block;
+        }
+    }
+}
+
+/* Row-major element strides of x_dims. */
+static void dims_strides(int rank, const int64_t *dims, int64_t *strides) {
+    int64_t stride = 1;
+    for (int d = rank - 1; d >= 0; d--) {
+        strides[d] = stride;
+        stride *= dims[d];
+    }
+}
+
+static size_t dims_count(int rank, const int64_t *dims) {
+    size_t count = 1;
+    for (int d = 0; d < rank; d++) count *= (size_t)dims[d];
+    return count;
+}
+
+void trit_ref_slice(size_t element_size, int rank, const int64_t *x_dims, const int64_t *starts,
+                    const int64_t *steps, const int64_t *y_dims, const void *x, void *y) {
+    int64_t x_strides[TRIT_MAX_RANK];
+    dims_strides(rank, x_dims, x_strides);
+    const size_t count = dims_count(rank, y_dims);
+    const unsigned char *src = x;
+    unsigned char *dst = y;
+    int64_t index[TRIT_MAX_RANK] = {0};
+    for (size_t i = 0; i < count; i++) {
+        int64_t offset = 0;
+        for (int d = 0; d < rank; d++) offset += (starts[d] + index[d] * steps[d]) * x_strides[d];
+        memcpy(dst + i * element_size, src + (size_t)offset * element_size, element_size);
+        for (int d = rank - 1; d >= 0; d--) {
+            if (++index[d] < y_dims[d]) break;
+            index[d] = 0;
+        }
+    }
+}
+
+void trit_ref_pad_constant(size_t element_size, int rank, const int64_t *x_dims, const int64_t *pads,
+                           const void *value, const void *x, void *y) {
+    int64_t x_strides[TRIT_MAX_RANK], y_dims[TRIT_MAX_RANK];
+    dims_strides(rank, x_dims, x_strides);
+    for (int d = 0; d < rank; d++) y_dims[d] = x_dims[d] + pads[d] + pads[rank + d];
+    const size_t count = dims_count(rank, y_dims);
+    const unsigned char *src = x;
+    unsigned char *dst = y;
+    int64_t index[TRIT_MAX_RANK] = {0};
+    for (size_t i = 0; i < count; i++) {
+        int64_t offset = 0;
+        int inside = 1;
+        for (int d = 0; d < rank; d++) {
+            const int64_t xi = index[d] - pads[d];
+            if (xi < 0 || xi >= x_dims[d]) {
+                inside = 0;
+                break;
+            }
+            offset += xi * x_strides[d];
+        }
+        memcpy(dst + i * element_size, inside ? src + (size_t)offset * element_size : (const unsigned char *)value,
+               element_size);
+        for (int d = rank - 1; d >= 0; d--) {
+            if (++index[d] < y_dims[d]) break;
+            index[d] = 0;
+        }
+    }
+}
+
+void trit_ref_concat(size_t element_size, size_t outer, size_t inner, int count, const void *const *inputs,
+                     const int64_t *axis_sizes, void *y) {
+    unsigned char *dst = y;
+    for (size_t o = 0; o < outer; o++) {
+        for (int t = 0; t < count; t++) {
+            const size_t block = (size_t)axis_sizes[t] * inner * element_size;
+            memcpy(dst, (const unsigned char *)inputs[t] + o * block, block);
+            dst += block;
+        }
+    }
+}
+
+/* ---- Cast --------------------------------------------------------------------------------------
+ * int → int: two's complement wrap-around to the target width (as onnxruntime's static_cast).
+ * int → float: nearest float. float → int: NaN → 0, otherwise truncate toward zero and saturate to
+ * the target's range (ONNX leaves out-of-range undefined; saturating keeps C free of undefined
+ * behaviour and is what the 8-bit targets in ops.h promise). float → float: copy. */
+static int is_float(trit_dtype t) { return t == TRIT_FLOAT32; }
+
+static int64_t read_int(trit_dtype t, const void *x, size_t i) {
+    switch (t) {
+    case TRIT_UINT8: return ((const uint8_t *)x)[i];
+    case TRIT_INT8: return ((const int8_t *)x)[i];
+    case TRIT_INT32: return ((const int32_t *)x)[i];
+    case TRIT_INT64: return ((const int64_t *)x)[i];
+    case TRIT_FLOAT32: break;
+    }
+    return 0;
+}
+
+/* Write the low bits of v (two's complement) to an integer element of type t. */
+static void write_int_wrapped(trit_dtype t, void *y, size_t i, int64_t v) {
+    const uint64_t bits = (uint64_t)v;
+    switch (t) {
+    case TRIT_UINT8: ((uint8_t *)y)[i] = (uint8_t)(bits & 0xFFu); return;
+    case TRIT_INT8: {
+        const unsigned low = (unsigned)(bits & 0xFFu);
+        ((int8_t *)y)[i] = low < 128u ? (int8_t)low : (int8_t)((int)low - 256);
+        return;
+    }
+    case TRIT_INT32: {
+        const uint32_t low = (uint32_t)(bits & 0xFFFFFFFFu);
+        ((int32_t *)y)[i] = low <= (uint32_t)INT32_MAX ? (int32_t)low : (int32_t)(-(int64_t)(~low) - 1);
+        return;
+    }
+    case TRIT_INT64: ((int64_t *)y)[i] = v; return;
+    case TRIT_FLOAT32: return;
+    }
+}
+
+/* Saturating float → integer: NaN → 0, truncation toward zero. */
+static int64_t float_to_int_saturated(trit_dtype t, float v) {
+    double lo, hi;
+    switch (t) {
+    case TRIT_UINT8: lo = 0.0; hi = 255.0; break;
+    case TRIT_INT8: lo = -128.0; hi = 127.0; break;
+    case TRIT_INT32: lo = -2147483648.0; hi = 2147483647.0; break;
+    default:
+        if (isnan(v)) return 0;
+        /* 2^63 is the first float above INT64_MAX; everything below converts exactly. */
+        if (v >= 9223372036854775808.0f) return INT64_MAX;
+        if (v <= -9223372036854775808.0f) return INT64_MIN;
+        return (int64_t)v;
+    }
+    if (isnan(v)) return 0;
+    const double d = trunc((double)v);
+    if (d <= lo) return (int64_t)lo;
+    if (d >= hi) return (int64_t)hi;
+    return (int64_t)d;
+}
+
+void trit_ref_cast(trit_dtype from, trit_dtype to, size_t count, const void *x, void *y) {
+    for (size_t i = 0; i < count; i++) {
+        if (is_float(from) && is_float(to)) {
+            ((float *)y)[i] = ((const float *)x)[i];
+        } else if (is_float(from)) {
+            write_int_wrapped(to, y, i, float_to_int_saturated(to, ((const float *)x)[i]));
+        } else if (is_float(to)) {
+            ((float *)y)[i] = (float)read_int(from, x, i);
+        } else {
+            write_int_wrapped(to, y, i, read_int(from, x, i));
+        }
+    }
+}

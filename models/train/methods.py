@@ -1,0 +1,81 @@
+"""Method registry: which quantizer each method attaches, its options, weight-decay groups and hooks."""
+import torch.nn as nn
+
+import arch as archs
+
+METHODS = ["float", "ttq", "hefan", "hefan2", "ptq"]
+
+
+def add_arguments(p):
+    p.add_argument("--ttq-t", type=float, default=0.05, help="TTQ threshold factor t (Δ = t·max|w|)")
+    p.add_argument("--hefan-t", default="0.05,0.1", help="He–Fan threshold factors, one per plane")
+    p.add_argument("--ptq-sparsity", type=float, default=0.5, help="PTQ target fraction of zeros")
+    p.add_argument("--ternary-first-last", action="store_true",
+                   help="also ternarize the first conv and the last FC (default: keep them float)")
+
+
+def attach(model, method, args):
+    if method == "float":
+        return
+    layers = archs.quantized_layers(model, keep_first_last_float=not args.ternary_first_last)
+    for m in layers:
+        if method == "ttq":
+            import ttq
+            m.quantizer = ttq.TTQQuantizer(m.weight.detach(), t=args.ttq_t)
+        elif method in ("hefan", "hefan2"):
+            import hefan
+            ts = [float(v) for v in args.hefan_t.split(",")]
+            m.quantizer = hefan.HeFanQuantizer(ts[:1] if method == "hefan" else ts)
+        elif method == "ptq":
+            import ptq
+            m.quantizer = ptq.PTQQuantizer(sparsity=args.ptq_sparsity)
+        else:
+            raise ValueError(method)
+
+
+def param_groups(model, args):
+    """Weight decay on conv/linear weights and on TTQ's Wp/Wn (the TTQ recipe), not on BN or biases."""
+    decay, no_decay = [], []
+    for mod in model.modules():
+        for name, prm in mod.named_parameters(recurse=False):
+            if isinstance(mod, (nn.BatchNorm2d,)) or name == "bias":
+                no_decay.append(prm)
+            else:
+                decay.append(prm)
+    return decay, no_decay
+
+
+class Hooks:
+    def __init__(self, model, args):
+        self.model = model
+        self.quantizers = [m.quantizer for m in model.modules()
+                           if isinstance(m, (archs.QConv2d, archs.QLinear)) and m.quantizer is not None]
+
+    def epoch_start(self, epoch):
+        pass
+
+    def extra_loss(self):
+        return 0.0
+
+    def before_step(self):
+        pass
+
+    def after_step(self):
+        pass
+
+    def describe(self):
+        """Sparsity of the ternary layers (for the log)."""
+        if not self.quantizers:
+            return ""
+        zeros = total = 0
+        for m in self.model.modules():
+            if isinstance(m, (archs.QConv2d, archs.QLinear)) and m.quantizer is not None:
+                tw = m.ternary()
+                t = tw.planes[0][0]
+                zeros += (t == 0).sum().item()
+                total += t.numel()
+        return "sparsity %.3f" % (zeros / max(1, total))
+
+
+def hooks(model, args):
+    return Hooks(model, args)
