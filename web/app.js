@@ -24,6 +24,7 @@ const state = {
     layerIndex: 0,
     layerCodes: null,
     lastTopLabel: null,
+    frameCallback: null,   // { id, cancel } of the pending requestVideoFrameCallback / rAF
 };
 
 // ---- worker plumbing -----------------------------------------------------------------------------
@@ -43,6 +44,7 @@ worker.onmessage = ({ data }) => {
     const waiter = pending.get(data.id);
     if (!waiter) return;
     pending.delete(data.id);
+    if (data.liveModels !== undefined) document.documentElement.dataset.liveModels = String(data.liveModels);
     if (data.ok) waiter.resolve(data);
     else waiter.reject(Object.assign(new Error(data.error.message), data.error, { reply: data }));
 };
@@ -135,18 +137,11 @@ async function loadManifest() {
     await switchModel(first.id);
 }
 
-// model.info as the page uses it. The SDK's field names are documented in js_sdk/trit.d.ts.
-function readInfo(info, fallbackUrl) {
-    const inputShape = info.inputShape ?? [1, 3, 32, 32];
-    const height = inputShape[inputShape.length - 2], width = inputShape[inputShape.length - 1];
-    const meta = info.metadata ?? {};
-    const resize = Number.parseInt(info.preprocess?.resize ?? meta['trit.resize'], 10) || Math.max(height, width);
-    return {
-        ...info,
-        preprocess: { height, width, resize },
-        layers: info.layers ?? [],
-        source: fallbackUrl,
-    };
+// model.info plus the preprocessing the preview imitates (the SDK reports it; the fallback is the
+// documented default: shorter side resized to the input's larger side, centre crop).
+function readInfo(info) {
+    const [height, width] = info.inputShape.slice(-2);
+    return { ...info, preprocess: info.preprocess ?? { height, width, resize: Math.max(height, width) }, layers: info.layers ?? [] };
 }
 
 async function switchModel(id) {
@@ -164,7 +159,7 @@ async function switchModel(id) {
         const reply = await request('load', { url: new URL(m.url, location.href).href, simd });
         if (state.pendingModelId !== id) return; // the user picked another one meanwhile
         state.modelId = id;
-        state.info = readInfo(reply.info, m.url);
+        state.info = readInfo(reply.info);
         state.preprocess = state.info.preprocess;
         document.documentElement.dataset.model = 'ready';
         $('alert').hidden = true;
@@ -176,7 +171,7 @@ async function switchModel(id) {
         if (state.pendingModelId !== id) return;
         document.documentElement.dataset.model = state.modelId ? 'ready' : 'error';
         const was = state.models.find((x) => x.id === state.modelId);
-        showAlert(`Could not load the model “${m.name}”: ${err.message}` +
+        showAlert(`Could not load the model “${m.name}”: ${err.message.replace(/\.?$/, '.')}` +
             (was ? ` Still using “${was.name}”.` : ''));
         $('model-progress-text').textContent = 'failed';
         $('model-select').value = state.modelId ?? id;
@@ -198,10 +193,10 @@ function showModelInfo(m, info) {
         ['Name', info.name],
         ['Input', `${info.preprocess.width}×${info.preprocess.height} RGB`],
         ['Parameters', info.parameters?.toLocaleString('en')],
-        ['Ternary', info.ternaryParameters != null && info.parameters
-            ? `${info.ternaryParameters.toLocaleString('en')} (${percent(info.ternaryParameters / info.parameters)})` : null],
+        ['Ternary share', info.ternaryParameters != null && info.parameters
+            ? percent(info.ternaryParameters / info.parameters) : null],
         ['Bits per weight', info.bitsPerWeight?.toFixed(2)],
-        ['Classes', info.labels?.length ? info.labels.join(', ') : null],
+        ['Classes', info.labels?.length ? String(info.labels.length) : null],
     ];
     const meta = info.metadata ?? {};
     const provenance = ['trit.arch', 'trit.method', 'trit.dataset', 'trit.epochs'].map((k) => meta[k]).filter(Boolean);
@@ -211,6 +206,7 @@ function showModelInfo(m, info) {
     for (const [k, v] of rows) {
         if (v == null || v === '') continue;
         const div = document.createElement('div');
+        if (k === 'Trained') div.className = 'wide'; // a longer value: give it the whole row
         const dt = document.createElement('dt');
         const dd = document.createElement('dd');
         dt.textContent = k;
@@ -218,9 +214,15 @@ function showModelInfo(m, info) {
         div.append(dt, dd);
         dl.append(div);
     }
-    $('net-input').width = info.preprocess.width;
-    $('net-input').height = info.preprocess.height;
-    $('net-input-size').textContent = `${info.preprocess.width}×${info.preprocess.height}`;
+    const { width, height } = info.preprocess;
+    const preview = $('net-input');
+    preview.width = width;
+    preview.height = height;
+    // Small inputs are enlarged (pixelated) to at least 128 px; large ones shown at up to 256 px.
+    const shown = Math.max(128, Math.min(256, Math.max(width, height)));
+    preview.style.width = `${Math.round((shown * width) / Math.max(width, height))}px`;
+    preview.style.height = `${Math.round((shown * height) / Math.max(width, height))}px`;
+    $('net-input-size').textContent = `${width}×${height} pixels${Math.max(width, height) < shown ? ', shown enlarged' : ''}`;
 }
 
 async function updateDownloads() {
@@ -267,9 +269,12 @@ function showResults(top, ms) {
         row.fill.style.width = `${(100 * r.probability).toFixed(1)}%`;
         row.prob.textContent = `${(100 * r.probability).toFixed(1)} %`;
         row.li.dataset.index = String(r.index);
+        row.li.dataset.probability = String(r.probability);
     });
     for (let i = top.length; i < TOP_K; i++) resultRows[i].li.hidden = true;
+    $('results-empty').hidden = top.length > 0;
     $('results').dataset.count = String(top.length);
+    $('results').dataset.updates = String((Number($('results').dataset.updates) || 0) + 1);
     const best = top[0] ? (top[0].label || `class ${top[0].index}`) : null;
     if (best !== state.lastTopLabel) { // announce changes only, not every frame
         state.lastTopLabel = best;
@@ -423,6 +428,7 @@ function stopCamera({ keepMessage = false } = {}) {
         for (const t of state.stream.getTracks()) t.stop();
         state.stream = null;
     }
+    cancelFrame();
     video.srcObject = null;
     if (state.source === 'camera') {
         state.source = null;
@@ -435,17 +441,32 @@ function stopCamera({ keepMessage = false } = {}) {
     if (!keepMessage) cameraMessage('Camera off.');
 }
 
+// Exactly one pending frame callback at a time (cancelled on stop, so restarts never add a second chain).
 function scheduleFrame() {
     if (state.source !== 'camera') return;
-    if ('requestVideoFrameCallback' in video) video.requestVideoFrameCallback(onFrame);
-    else requestAnimationFrame(onFrame);
+    cancelFrame();
+    state.frameCallback = 'requestVideoFrameCallback' in video
+        ? { id: video.requestVideoFrameCallback(onFrame), cancel: (id) => video.cancelVideoFrameCallback(id) }
+        : { id: requestAnimationFrame(onFrame), cancel: cancelAnimationFrame };
+}
+
+function cancelFrame() {
+    if (!state.frameCallback) return;
+    state.frameCallback.cancel(state.frameCallback.id);
+    state.frameCallback = null;
 }
 
 // One camera frame: classify it if the worker is free, otherwise skip it (never queue frames).
 function onFrame() {
+    state.frameCallback = null;
     if (state.source !== 'camera') return;
     scheduleFrame();
     if (!state.modelId || video.videoWidth === 0) return;
+    // Without requestVideoFrameCallback this runs every display frame: only new video frames count.
+    if (!('requestVideoFrameCallback' in video)) {
+        if (video.currentTime === state.lastVideoTime) return;
+        state.lastVideoTime = video.currentTime;
+    }
     if (state.busy) {
         state.skipped++;
         return;
@@ -645,8 +666,9 @@ function drawWeights({ name, dims, codes }) {
         }
     }
     const canvas = $('weights-canvas');
-    const maxSide = 512;
-    const scale = Math.max(1, Math.floor(Math.min(maxSide / naturalW, maxSide / naturalH)));
+    // Whole pixels per weight, as large as the panel allows (and not taller than 640 px).
+    const room = canvas.parentElement.clientWidth || 512;
+    const scale = Math.max(1, Math.floor(Math.min(room / naturalW, 640 / naturalH)));
     canvas.width = naturalW * scale;
     canvas.height = naturalH * scale;
     const ctx = canvas.getContext('2d');
@@ -712,7 +734,11 @@ function drawSparsity() {
         }
     };
 }
-window.addEventListener('resize', () => { if (state.info) drawSparsity(); });
+window.addEventListener('resize', () => {
+    if (!state.info) return;
+    drawSparsity();
+    if (state.layerCodes) drawWeights(state.layerCodes);
+});
 matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
     if (!state.info) return;
     drawSparsity();

@@ -3,7 +3,8 @@
 //   node web/models.mjs > web/models.json   (for hosting the page on a static server)
 //
 // The shipped models are models/*.onnx (served as models/*.onnx.gz when that file exists). When there
-// are none yet, the cross-check models (build/crosscheck/*.onnx, random weights) stand in, marked as such.
+// are none, the random-weight models of the browser tests stand in, marked as such:
+// build/web-test/models/*.onnx (tests/web/make_models.py; `make serve` builds them in that case).
 // Name, sparsity and accuracy come from the ONNX metadata_props (docs/FORMAT.md), read with a minimal
 // protobuf walk: only ModelProto.metadata_props and GraphProto.name are decoded.
 
@@ -13,7 +14,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const SHIPPED_DIR = 'models';
-const STAND_IN_DIR = 'build/crosscheck';
+const STAND_IN_DIRS = ['build/web-test/models'];
 
 // Reads the fields of one protobuf message: yields [fieldNumber, wireType, value], where value is a
 // number for varints and a Uint8Array for length-delimited fields (fixed-size fields are skipped).
@@ -138,13 +139,19 @@ async function describe(root, dir, base, standIn) {
     };
 }
 
-export async function buildManifest(root) {
-    let dir = SHIPPED_DIR, names = await modelNames(path.join(root, SHIPPED_DIR));
-    if (names.length === 0) {
-        dir = STAND_IN_DIR;
-        names = await modelNames(path.join(root, STAND_IN_DIR));
+// TRIT_MODEL_DIRS (colon-separated, relative to the root) lists the directories to offer instead,
+// all of them; models outside models/ are marked as stand-ins.
+export async function buildManifest(root, dirs = process.env.TRIT_MODEL_DIRS?.split(':').filter(Boolean)) {
+    let chosen = dirs;
+    if (!chosen) {
+        chosen = [SHIPPED_DIR];
+        if ((await modelNames(path.join(root, SHIPPED_DIR))).length === 0) chosen = STAND_IN_DIRS;
     }
-    const models = await Promise.all(names.map((base) => describe(root, dir, base, dir === STAND_IN_DIR)));
+    const models = [];
+    for (const dir of chosen) {
+        const names = await modelNames(path.join(root, dir));
+        models.push(...await Promise.all(names.map((base) => describe(root, dir, base, dir !== SHIPPED_DIR))));
+    }
     // Most accurate first: that one is selected when the page opens.
     models.sort((a, b) => (b.top1 ?? -1) - (a.top1 ?? -1) || a.name.localeCompare(b.name));
     return { generated: 'web/models.mjs', models };

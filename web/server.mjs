@@ -4,9 +4,9 @@
 //
 //   node web/server.mjs            -> http://localhost:8000/web/   (PORT=0 picks a free port)
 //
-// Also answers GET /web/models.json with a manifest of the models present (see models.mjs), unless a
-// static web/models.json exists. Only GET and HEAD; no directory listings; no dot-files; no path
-// may leave the repository root (checked after resolving symlinks).
+// Also answers GET /web/models.json with a manifest of the models present (see models.mjs).
+// Only GET and HEAD; no directory listings; no dot-files; no path may leave the repository root
+// (checked after resolving symlinks).
 
 import { createServer } from 'node:http';
 import { createReadStream, promises as fs } from 'node:fs';
@@ -85,18 +85,19 @@ async function handle(req, res) {
     const url = new URL(req.url, 'http://localhost');
     if (url.pathname === '/') return send(res, 302, '', { Location: '/web/' });
 
-    // A directory without its trailing slash: redirect, so relative URLs in its index.html resolve.
-    const found = await resolveFile(url.pathname);
-    if (found && path.basename(found.file) === 'index.html' && !url.pathname.endsWith('/') &&
-        !url.pathname.endsWith('index.html')) {
-        return send(res, 301, '', { Location: url.pathname + '/' + url.search });
-    }
-    if (!found && url.pathname === '/web/models.json') {
+    // Always the models present now (a web/models.json written by `make web-manifest` is for static hosts).
+    if (url.pathname === '/web/models.json') {
         const manifest = JSON.stringify(await buildManifest(root), null, 2) + '\n';
         return send(res, 200, req.method === 'HEAD' ? '' : manifest, {
             'Content-Type': mimeTypes['.json'],
             'Content-Length': Buffer.byteLength(manifest),
         });
+    }
+    // A directory without its trailing slash: redirect, so relative URLs in its index.html resolve.
+    const found = await resolveFile(url.pathname);
+    if (found && path.basename(found.file) === 'index.html' && !url.pathname.endsWith('/') &&
+        !url.pathname.endsWith('index.html')) {
+        return send(res, 301, '', { Location: url.pathname + '/' + url.search });
     }
     if (!found) return send(res, 404, `not found: ${url.pathname}\n`);
 

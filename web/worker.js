@@ -4,66 +4,24 @@
 
 import { load } from '../js_sdk/trit.js';
 
-const WASM_URLS = {
-    simd: new URL('../build/wasm/trit.wasm', import.meta.url),
-    baseline: new URL('../build/wasm/trit-nosimd.wasm', import.meta.url),
-};
-
-// Smallest module using a SIMD instruction (i8x16.splat + popcnt), as in wasm-feature-detect.
-const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0,
-    65, 0, 253, 15, 253, 98, 11]);
-
-let engine = null;        // Promise<{ module, simd }>, compiled once and shared by every model
 let current = null;       // { model, info, busy, retired }
+let liveModels = 0;       // loaded and not yet disposed (reported to the page, checked by the tests)
 let loadController = null;
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
-
-// Fetches with byte-level progress (the engine download gets its own bar on the page).
-async function fetchWithProgress(url, what, signal) {
-    const response = await fetch(url, { signal });
-    if (!response.ok) {
-        throw Object.assign(new Error(`${what} not found: ${url.pathname} (HTTP ${response.status})` +
-            (what === 'engine' ? ' — run `make wasm` (or `make serve`) first' : '')), { code: 'FETCH' });
-    }
-    const total = Number(response.headers.get('Content-Length')) || 0;
-    const reader = response.body.getReader();
-    const chunks = [];
-    let loaded = 0;
-    post({ type: 'progress', what, loaded, total });
-    for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        loaded += value.length;
-        post({ type: 'progress', what, loaded, total });
-    }
-    const bytes = new Uint8Array(loaded);
-    let offset = 0;
-    for (const c of chunks) {
-        bytes.set(c, offset);
-        offset += c.length;
-    }
-    return bytes;
-}
-
-function getEngine(forceSimd) {
-    if (!engine) {
-        const simd = forceSimd ?? WebAssembly.validate(SIMD_PROBE);
-        engine = (async () => {
-            const bytes = await fetchWithProgress(simd ? WASM_URLS.simd : WASM_URLS.baseline, 'engine');
-            return { module: await WebAssembly.compile(bytes), simd };
-        })();
-        engine.catch(() => { engine = null; }); // let a later load try again
-    }
-    return engine;
-}
 
 // Disposes a model once no classify call is using it.
 function retire(entry) {
     if (!entry) return;
     entry.retired = true;
-    if (entry.busy === 0) entry.model.dispose();
+    if (entry.busy === 0) dispose(entry);
+}
+
+function dispose(entry) {
+    if (entry.disposed) return;
+    entry.disposed = true;
+    entry.model.dispose();
+    liveModels--;
 }
 
 // model.info as a plain object that survives postMessage.
@@ -73,17 +31,18 @@ async function loadModel({ url, simd }) {
     loadController?.abort();
     const controller = (loadController = new AbortController());
     try {
-        const { module, simd: usingSimd } = await getEngine(simd);
-        const model = await load(new URL(url, self.location.href).href, {
-            wasm: module,
-            simd: usingSimd,
+        // The SDK fetches and compiles the engine once (cached by URL) and reports both downloads.
+        const model = await load(url, {
+            simd,
             signal: controller.signal,
-            onProgress: ({ loaded, total }) => post({ type: 'progress', what: 'model', loaded, total }),
+            onProgress: ({ loaded, total, phase }) =>
+                post({ type: 'progress', what: phase === 'wasm' ? 'engine' : 'model', loaded, total }),
         });
         if (controller.signal.aborted) { // a newer load won the race
             model.dispose();
             throw Object.assign(new Error('superseded by another model'), { code: 'ABORTED' });
         }
+        liveModels++;
         const previous = current;
         current = { model, info: cloneable(model.info), busy: 0, retired: false };
         retire(previous);
@@ -163,7 +122,7 @@ async function classify({ pixels, encoded, topK, preprocess }) {
         return { reply: { top: top.map(({ index, label, probability }) => ({ index, label, probability })), ms, preview, pixels }, transfer };
     } finally {
         entry.busy--;
-        if (entry.retired && entry.busy === 0) entry.model.dispose();
+        if (entry.retired && entry.busy === 0) dispose(entry);
     }
 }
 
@@ -194,7 +153,7 @@ self.onmessage = async ({ data: message }) => {
     try {
         if (!handler) throw new Error(`unknown request ${message.type}`);
         const { reply, transfer = [] } = await handler(message);
-        post({ type: message.type, id: message.id, ok: true, ...reply }, transfer);
+        post({ type: message.type, id: message.id, ok: true, liveModels, ...reply }, transfer);
     } catch (err) {
         post({
             type: message.type, id: message.id, ok: false,

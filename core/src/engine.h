@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels/fconv/fconv.h"
+#include "kernels/pool/pool.h"
 #include "kernels/tconv/tconv.h"
 #include "ops/ops.h"
 #include "pool.h"
@@ -38,7 +40,8 @@ typedef struct tvalue {
 } tvalue;
 
 typedef enum step_kind {
-    STEP_CONV,
+    STEP_CONV,      /* float conv on the reference kernel (weights computed at run time) */
+    STEP_FCONV,     /* float conv with constant weights through the fconv family */
     STEP_TCONV,     /* ternary conv (and ternary Gemm as a 1x1 conv) through the tconv family */
     STEP_GEMM,
     STEP_AFFINE,    /* BatchNormalization not folded: y = x*scale + shift per channel */
@@ -63,6 +66,7 @@ typedef enum step_kind {
 
 typedef struct step {
     step_kind kind;
+    int dead;          /* compile-time only: removed before planning */
     int node;          /* onnx node index (for messages) */
     const char *name;  /* node name, for messages */
     int in[STEP_MAX_INPUTS]; /* value ids, -1 = absent */
@@ -82,6 +86,11 @@ typedef struct step {
             int ternary;    /* ternary weight index */
             float *pos[TRIT_MAX_PLANES], *neg[TRIT_MAX_PLANES]; /* per channel, after BN folding; pool */
         } tconv;
+        struct {
+            trit_conv_shape shape;
+            const trit_fconv_kernel *kernel;
+            void *packed; /* model-owned (trit_alloc) */
+        } fconv;
         trit_gemm_params gemm;
         struct { int batch, channels; size_t spatial; float epsilon; } affine;
         struct { size_t count; } clamp; /* min/max from in[1], in[2] when present, else clamp_min/max */
@@ -128,12 +137,19 @@ typedef struct ternary_weight {
     int out_channels;
     size_t per_out;
     int plane_count;
-    uint8_t *packed[TRIT_MAX_PLANES]; /* the file's 2-bit codes, ceil(n/4) bytes; pool */
+    uint8_t *packed[TRIT_MAX_PLANES]; /* the file's base-3 codes, ceil(n/5) bytes; pool */
     float levels[TRIT_MAX_PLANES][3];
     float *scale[TRIT_MAX_PLANES];    /* per output channel or NULL; pool */
     size_t zeros, positive, negative; /* over all planes */
     size_t file_bytes;                /* codes + levels + scales */
 } ternary_weight;
+
+/* Ternary value (-1, 0, +1) of element k of base-3 packed codes: five per byte, first element in
+ * the least significant digit (docs/FORMAT.md). */
+static inline int8_t trit_ternary_value(const uint8_t *packed, size_t k) {
+    static const uint8_t powers[5] = {1, 3, 9, 27, 81};
+    return (int8_t)((packed[k / 5] / powers[k % 5]) % 3 - 1);
+}
 
 typedef struct op_count {
     const char *op;
@@ -193,7 +209,7 @@ typedef struct plan_buffer {
     int first, last;
     size_t offset; /* output */
 } plan_buffer;
-/* Returns 0 when out of memory or the total overflows. `work` holds count ints. */
+/* Returns 1 on success, 0 when the total overflows, -1 when out of memory. */
 int trit_plan_memory(plan_buffer *buffers, size_t count, size_t *out_total);
 
 /* json.c: a growable string built through the allocation hook. */
@@ -206,7 +222,7 @@ void json_raw(json_writer *w, const char *text);
 void json_string(json_writer *w, const char *text);
 void json_int(json_writer *w, long long value);
 void json_float(json_writer *w, double value);
-/* Parses a JSON array of strings into pool strings; 0 on malformed input or out of memory. */
+/* Parses a JSON array of strings into pool strings: 1 ok, 0 malformed, -1 out of memory. */
 int json_parse_string_array(const char *text, trit_pool *pool, const char ***out_items, size_t *out_count);
 
 #endif

@@ -51,6 +51,9 @@ trit_status trit_exec_step(const step *s, tvalue *values, unsigned char *arena, 
     case STEP_CONV:
         trit_ref_conv2d_f32(&s->u.conv.shape, P(0), P(1), P(2), &e, y);
         break;
+    case STEP_FCONV:
+        s->u.fconv.kernel->run(&s->u.fconv.shape, s->u.fconv.packed, P(0), P(2), &e, y, scratch);
+        break;
     case STEP_TCONV:
         s->u.tconv.kernel->run(&s->u.tconv.shape, s->u.tconv.packed, P(0), P(2), &e, y, scratch);
         break;
@@ -74,7 +77,8 @@ trit_status trit_exec_step(const step *s, tvalue *values, unsigned char *arena, 
         break;
     }
     case STEP_MAXPOOL:
-        trit_ref_maxpool_f32(&s->u.conv.shape, P(0), y);
+        if (s->scratch_bytes) trit_maxpool_f32(&s->u.conv.shape, P(0), y, scratch);
+        else trit_ref_maxpool_f32(&s->u.conv.shape, P(0), y);
         break;
     case STEP_AVGPOOL:
         trit_ref_avgpool_f32(&s->u.conv.shape, s->u.conv.count_include_pad, s->u.conv.pad_bottom, s->u.conv.pad_right,

@@ -29,8 +29,10 @@
 
 /* ---- stb_image, configured: our allocator, memory only, JPEG/PNG/BMP, no asserts reachable from
  * file bytes, failure reasons kept. */
-#define STBI_MALLOC(size) trit_alloc(size)
-#define STBI_REALLOC(ptr, size) trit_realloc((ptr), (size))
+static void *image_alloc(size_t size);
+static void *image_realloc(void *ptr, size_t size);
+#define STBI_MALLOC(size) image_alloc(size)
+#define STBI_REALLOC(ptr, size) image_realloc((ptr), (size))
 #define STBI_FREE(ptr) trit_free(ptr)
 #define STBI_ASSERT(x) ((void)0)
 #define STBI_NO_STDIO
@@ -63,9 +65,36 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 #endif
 
-static void set_message(char *message, size_t message_size, const char *fmt, const char *detail) {
+/* stb does not always set a reason when an allocation fails (its zlib returns a bare NULL), and a
+ * failed probe of another format may leave a stale one; so allocation failures are noted here. A
+ * failure during a format probe can be harmless (the next probe succeeds): it only decides the
+ * status when the decode as a whole fails. Thread-local like stb's own failure reason. */
+#ifdef STBI_THREAD_LOCAL
+static STBI_THREAD_LOCAL int allocation_failed;
+#else
+static int allocation_failed;
+#endif
+
+static void *image_alloc(size_t size) {
+    void *p = trit_alloc(size);
+    if (!p) allocation_failed = 1;
+    return p;
+}
+
+static void *image_realloc(void *ptr, size_t size) {
+    void *p = trit_realloc(ptr, size);
+    if (!p) allocation_failed = 1;
+    return p;
+}
+
+/* message = "image: " what [" (" why ")"], truncated to message_size. */
+static void set_message(char *message, size_t message_size, const char *what, const char *why) {
     if (!message || message_size == 0) return;
-    snprintf(message, message_size, fmt, detail ? detail : "");
+    if (why) {
+        snprintf(message, message_size, "image: %s (%s)", what, why);
+    } else {
+        snprintf(message, message_size, "image: %s", what);
+    }
 }
 
 trit_status trit_image_decode_rgb(const void *bytes, size_t size, int max_side, uint8_t **out_rgb, int *out_width,
@@ -73,44 +102,53 @@ trit_status trit_image_decode_rgb(const void *bytes, size_t size, int max_side, 
     char reason[96];
     if (message && message_size) message[0] = '\0';
     if (!bytes || !out_rgb || !out_width || !out_height || max_side <= 0) {
-        set_message(message, message_size, "image decode: bad argument%s", NULL);
+        set_message(message, message_size, "bad argument to trit_image_decode_rgb", NULL);
         return TRIT_ERROR_ARGUMENT;
     }
     *out_rgb = NULL;
     *out_width = 0;
     *out_height = 0;
     if (size == 0 || size > (size_t)INT_MAX) {
-        set_message(message, message_size, "image: %s", size == 0 ? "empty input" : "input larger than 2 GiB");
+        set_message(message, message_size, size == 0 ? "empty input" : "input larger than 2 GiB", NULL);
         return TRIT_ERROR_IMAGE;
     }
 
     int width = 0, height = 0, file_channels = 0;
+    allocation_failed = 0;
+    stbi__g_failure_reason = NULL;
     if (!stbi_info_from_memory(bytes, (int)size, &width, &height, &file_channels)) {
-        set_message(message, message_size, "image: not a readable JPEG, PNG or BMP (%s)", stbi_failure_reason());
+        if (allocation_failed) {
+            set_message(message, message_size, "out of memory while reading the header", NULL);
+            return TRIT_ERROR_MEMORY;
+        }
+        set_message(message, message_size, "not a readable JPEG, PNG or BMP",
+                    stbi_failure_reason() ? stbi_failure_reason() : "unknown reason");
         return TRIT_ERROR_IMAGE;
     }
     size_t pixel_bytes;
     if (width <= 0 || height <= 0 || width > max_side || height > max_side ||
         !trit_size_mul((size_t)width, (size_t)height, &pixel_bytes) || !trit_size_mul(pixel_bytes, 3, &pixel_bytes)) {
         snprintf(reason, sizeof reason, "%dx%d, each side must be 1..%d", width, height, max_side);
-        set_message(message, message_size, "image: unusable size %s", reason);
+        set_message(message, message_size, "unusable size", reason);
         return TRIT_ERROR_IMAGE;
     }
 
     int decoded_width = 0, decoded_height = 0;
+    allocation_failed = 0;
+    stbi__g_failure_reason = NULL;
     uint8_t *rgb = stbi_load_from_memory(bytes, (int)size, &decoded_width, &decoded_height, &file_channels, 3);
     if (!rgb) {
         const char *why = stbi_failure_reason();
-        if (why && strcmp(why, "outofmem") == 0) {
-            set_message(message, message_size, "image: out of memory while decoding%s", NULL);
+        if (allocation_failed || (why && strcmp(why, "outofmem") == 0)) {
+            set_message(message, message_size, "out of memory while decoding", NULL);
             return TRIT_ERROR_MEMORY;
         }
-        set_message(message, message_size, "image: decode failed (%s)", why ? why : "unknown reason");
+        set_message(message, message_size, "decode failed", why ? why : "unknown reason");
         return TRIT_ERROR_IMAGE;
     }
     if (decoded_width != width || decoded_height != height) { /* header and decoder disagree: distrust */
         trit_free(rgb);
-        set_message(message, message_size, "image: %s", "decoded size differs from the header's");
+        set_message(message, message_size, "decoded size differs from the header's", NULL);
         return TRIT_ERROR_IMAGE;
     }
     *out_rgb = rgb;

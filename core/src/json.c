@@ -148,7 +148,8 @@ int json_parse_string_array(const char *text, trit_pool *pool, const char ***out
     size_t capacity = 0, length = strlen(text);
     /* first pass: validate and count */
     char *buffer = trit_alloc(length + 1);
-    if (!buffer) return 0;
+    int result = 0;
+    if (!buffer) return -1;
     for (int pass = 0; pass < 2; pass++) {
         const char *p = skip_space(text);
         size_t count = 0;
@@ -163,7 +164,10 @@ int json_parse_string_array(const char *text, trit_pool *pool, const char ***out
                 if (!p) goto bad;
                 if (pass == 1) {
                     char *copy = trit_pool_strndup(pool, buffer, item_length);
-                    if (!copy) goto bad;
+                    if (!copy) {
+                        result = -1;
+                        goto bad;
+                    }
                     (*out_items)[count] = copy;
                 }
                 count++;
@@ -183,7 +187,10 @@ int json_parse_string_array(const char *text, trit_pool *pool, const char ***out
         if (pass == 0) {
             capacity = count;
             *out_items = trit_pool_array(pool, capacity ? capacity : 1, sizeof(char *));
-            if (!*out_items) goto bad;
+            if (!*out_items) {
+                result = -1;
+                goto bad;
+            }
         }
         *out_count = count;
     }
@@ -191,5 +198,5 @@ int json_parse_string_array(const char *text, trit_pool *pool, const char ***out
     return 1;
 bad:
     trit_free(buffer);
-    return 0;
+    return result;
 }

@@ -176,7 +176,8 @@ static int decode_tensor(decoder *d, const uint8_t *bytes, size_t size, onnx_ten
         return fail(d, TRIT_ERROR_LIMIT, "tensor '%s': %zu elements exceed the limit of %zu", t->name, count,
                     d->limits->max_tensor_elements);
     t->count = count;
-    size_t bytes_needed = count * element_size; /* cannot overflow: count <= limit <= 2^28-ish */
+    size_t bytes_needed; /* the caller's limits may be SIZE_MAX: check */
+    if (!trit_size_mul(count, element_size, &bytes_needed)) return fail(d, TRIT_ERROR_LIMIT, "tensor '%s': byte size overflows", t->name);
     if (count && !(t->data = trit_alloc(bytes_needed))) return out_of_memory(d);
     (void)other_count;
     if (has_raw) {
@@ -539,12 +540,12 @@ static int decode_model(decoder *d, const uint8_t *bytes, size_t size, onnx_mode
 
 void onnx_model_free_data(onnx_model *m) {
     onnx_graph *g = &m->graph;
-    for (size_t i = 0; i < g->initializer_count; i++) {
+    for (size_t i = 0; g->initializers && i < g->initializer_count; i++) { /* counted before allocated */
         trit_free(g->initializers[i].data);
         g->initializers[i].data = NULL;
     }
-    for (size_t i = 0; i < g->node_count; i++) {
-        for (size_t k = 0; k < g->nodes[i].attribute_count; k++) {
+    for (size_t i = 0; g->nodes && i < g->node_count; i++) {
+        for (size_t k = 0; g->nodes[i].attributes && k < g->nodes[i].attribute_count; k++) {
             onnx_tensor *t = g->nodes[i].attributes[k].t;
             if (t) {
                 trit_free(t->data);

@@ -14,7 +14,7 @@ int trit_plan_memory(plan_buffer *buffers, size_t count, size_t *out_total) {
     if (count && (!order || !placed)) {
         trit_free(order);
         trit_free(placed);
-        return 0;
+        return -1;
     }
     for (size_t i = 0; i < count; i++) {
         order[i] = i;

@@ -118,11 +118,14 @@ def augment(x, generator):
 class Loader:
     """Minimal in-memory batch iterator over the cached uint8 array."""
 
-    def __init__(self, images, labels, batch_size, train, seed=0):
+    def __init__(self, images, labels, batch_size, train, seed=0, shuffle=None, augment=None):
         self.images = torch.from_numpy(images)
         self.labels = torch.from_numpy(labels)
         self.batch_size = batch_size
         self.train = train
+        # the arrays are sorted by class: anything that reads a subset (BN recalibration) must shuffle
+        self.shuffle = train if shuffle is None else shuffle
+        self.augment = train if augment is None else augment
         self.generator = torch.Generator().manual_seed(seed)
 
     def __len__(self):
@@ -134,10 +137,10 @@ class Loader:
 
     def __iter__(self):
         n = len(self.labels)
-        order = torch.randperm(n, generator=self.generator) if self.train else torch.arange(n)
+        order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
         for start in range(0, n, self.batch_size):
             idx = order[start:start + self.batch_size]
             x = normalise(self.images[idx])
-            if self.train:
+            if self.augment:
                 x = augment(x, self.generator)
             yield x, self.labels[idx]

@@ -8,6 +8,7 @@ METHODS = ["float", "ttq", "hefan", "hefan2", "ptq"]
 
 def add_arguments(p):
     p.add_argument("--ttq-t", type=float, default=0.05, help="TTQ threshold factor t (Δ = t·max|w|)")
+    p.add_argument("--ttq-raw-latent", action="store_true", help="TTQ: do not rescale latent weights to [-1, 1]")
     p.add_argument("--hefan-t", default="0.05,0.1", help="He–Fan threshold factors, one per plane")
     p.add_argument("--ptq-sparsity", type=float, default=0.5, help="PTQ target fraction of zeros")
     p.add_argument("--ternary-first-last", action="store_true",
@@ -21,6 +22,8 @@ def attach(model, method, args):
     for m in layers:
         if method == "ttq":
             import ttq
+            if not getattr(args, "ttq_raw_latent", False):
+                ttq.normalise_latent_(m.weight)
             m.quantizer = ttq.TTQQuantizer(m.weight.detach(), t=args.ttq_t)
         elif method in ("hefan", "hefan2"):
             import hefan

@@ -29,7 +29,9 @@ RUNS = os.path.join(data.MODELS_DIR, "runs")
 
 
 def lr_at(args, progress):
-    """Learning rate at fractional epoch `progress` (pure function of it, so --resume is exact)."""
+    """Learning rate at fractional epoch `progress` (pure function of it, so --resume is exact). With
+    --time-budget, `progress` is the larger of the epoch fraction and the training-time fraction, scaled to
+    epochs, so the schedule anneals fully by the deadline however busy the machine is."""
     if args.schedule == "cosine":
         warm = args.warmup
         if progress < warm:
@@ -105,9 +107,13 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--eval-every", type=int, default=5)
-    p.add_argument("--bn-recal", type=int, default=100, help="batches for the final BN recalibration (0: off)")
+    p.add_argument("--bn-recal", type=int, default=0,
+                   help="batches for a final BN recalibration (0: keep training statistics; measured better)")
     p.add_argument("--limit-batches", type=int, default=0, help="debug: batches per epoch")
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--time-budget", type=float, default=0.0,
+                   help="minutes of training (summed over resumes): the schedule runs on max(epoch, time) "
+                        "progress and training stops when the budget is spent; --epochs is then a cap")
     p.add_argument("--no-channels-last", action="store_true", help="channels_last is ~20 %% faster on CPU")
     methods.add_arguments(p)
     args = p.parse_args(argv)
@@ -142,9 +148,11 @@ def main(argv=None):
         model = build_model(args)
         model.load_state_dict(ckpt["model"])
         start_epoch = ckpt["epoch"]
+        trained_seconds = ckpt.get("trained_seconds", 0.0)
     else:
         model = build_model(args)
         ckpt = None
+        trained_seconds = 0.0
     if not args.no_channels_last:
         model = model.to(memory_format=torch.channels_last)
     decay, no_decay = methods.param_groups(model, args)
@@ -159,7 +167,18 @@ def main(argv=None):
     hooks = methods.hooks(model, args)
 
     steps = len(train_loader) if not args.limit_batches else min(args.limit_batches, len(train_loader))
+    budget = args.time_budget * 60.0
+
+    def progress(epoch, i, elapsed):
+        p = epoch + i / steps
+        if budget > 0:
+            p = max(p, args.epochs * (trained_seconds + elapsed) / budget)
+        return p
+
+    out_of_time = False
     for epoch in range(start_epoch, args.epochs):
+        if out_of_time:
+            break
         model.train()
         train_loader.set_epoch(epoch, args.seed)
         hooks.epoch_start(epoch)
@@ -171,7 +190,11 @@ def main(argv=None):
                 break
             if not args.no_channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
-            lr = lr_at(args, epoch + i / steps)
+            prog = progress(epoch, i, time.time() - t0)
+            if prog >= args.epochs:
+                out_of_time = True
+                break
+            lr = lr_at(args, prog)
             for g in optimizer.param_groups:
                 g["lr"] = lr
             out = model(x)
@@ -192,21 +215,29 @@ def main(argv=None):
         if sys.stdout.isatty():
             print()
         train_time = time.time() - t0
+        trained_seconds += train_time
+        if not seen:
+            break
         msg = "epoch %d/%d lr %.4f train loss %.4f acc %.2f%% time %.1fs" % (
             epoch + 1, args.epochs, lr, loss_sum / seen, 100.0 * correct / seen, train_time)
+        if out_of_time:
+            msg += " (time budget spent after %d/%d batches)" % (seen // args.batch, steps)
+        if budget > 0:
+            msg += " [%.1f/%.1f min]" % (trained_seconds / 60, args.time_budget)
         extra = hooks.describe()
         if extra:
             msg += " " + extra
-        if (epoch + 1) % args.eval_every == 0 or epoch + 1 == args.epochs:
+        if (epoch + 1) % args.eval_every == 0 or epoch + 1 == args.epochs or out_of_time:
             acc, tl = evaluate(model, test_loader)
             msg += " | test loss %.4f top1 %.2f%%" % (tl, acc)
         log(msg)
         torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch + 1,
-                    "args": vars(args)}, ckpt_path + ".tmp")
+                    "trained_seconds": trained_seconds, "args": vars(args)}, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
     if args.bn_recal and not args.limit_batches:
-        recal_loader = data.Loader(train_x, train_y, 250, train=False)
+        # shuffled, un-augmented (the arrays are sorted by class: an unshuffled subset would see 5 classes)
+        recal_loader = data.Loader(train_x, train_y, 250, train=False, shuffle=True, seed=args.seed)
         recalibrate_bn(model, recal_loader, args.bn_recal)
         acc, tl = evaluate(model, test_loader)
         log("after BN recalibration (%d batches): test loss %.4f top1 %.2f%%" % (args.bn_recal, tl, acc))
@@ -214,7 +245,10 @@ def main(argv=None):
         acc, _ = evaluate(model, test_loader)
     else:
         acc = float("nan")
-    torch.save({"model": model.state_dict(), "arch": args.arch, "method": args.method, "epochs": args.epochs,
+    epochs_done = torch.load(ckpt_path, map_location="cpu")["epoch"] if os.path.isfile(ckpt_path) else 0
+    log("trained %d epochs in %.1f min of training time" % (epochs_done, trained_seconds / 60))
+    torch.save({"model": model.state_dict(), "arch": args.arch, "method": args.method, "epochs": epochs_done,
+                "trained_minutes": trained_seconds / 60,
                 "pytorch_top1": acc, "args": vars(args)}, os.path.join(run_dir, "checkpoint-final.pt"))
     log("saved %s" % os.path.join(run_dir, "checkpoint-final.pt"))
 

@@ -397,12 +397,17 @@ static void test_pool_hand(void) {
     trit_conv_shape sn = {1, 1, 2, 2, 1, 1, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1};
     trit_ref_maxpool_f32(&sn, neg, y);
     CHECK(y[0] == -4);
+    /* Kernel 2, dilation 2, pad 1 on a 1x1 input: both taps miss the input -> -FLT_MAX (onnxruntime). */
+    const float one[1] = {5.0f};
+    trit_conv_shape se = {1, 1, 1, 1, 1, 1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 1};
+    trit_ref_maxpool_f32(&se, one, y);
+    CHECK(y[0] == -FLT_MAX);
 
     /* AveragePool 3x3 stride 2 pad 1 on 4x4, both counting modes; pad_bottom = pad_right = 1. */
     trit_ref_avgpool_f32(&s3, 1, 1, 1, x, y);
     /* (0,0) window covers input rows 0..1, cols 0..1: 1+2+5+6 = 14 over 9 cells */
     CHECK_NEAR(y[0], 14.0 / 9, 1e-6, 1e-6);
-    CHECK_NEAR(y[3], (11 + 12 + 15 + 16 + 0.0) / 9, 1e-6, 1e-6);
+    CHECK_NEAR(y[3], (6 + 7 + 8 + 10 + 11 + 12 + 14 + 15 + 16) / 9.0, 1e-6, 1e-6); /* rows/cols 1..3 */
     trit_ref_avgpool_f32(&s3, 0, 1, 1, x, y);
     CHECK_NEAR(y[0], 14.0 / 4, 1e-6, 1e-6);
     /* (0,1): rows 0..1, cols 1..3 = 2+3+4+6+7+8 = 30 over 6 */
@@ -417,7 +422,7 @@ static void test_pool_hand(void) {
     CHECK_NEAR(y[2], (5.0 + 10.0) / 2, 1e-6, 1e-6);
     CHECK_NEAR(y[8], 25.0, 1e-6, 1e-6);
     trit_ref_maxpool_f32(&sc, x5, y);
-    CHECK(y[2] == 10 && y[8] == 25 && y[4] == 13);
+    CHECK(y[2] == 10 && y[8] == 25 && y[4] == 19);
 
     /* Global pools on 2 channels of 3 cells. */
     const float g[6] = {1, 2, 6, -1, -5, -3};
@@ -460,7 +465,8 @@ static void naive_pool(const trit_conv_shape *s, int pad_bottom, int pad_right, 
                         if (grid[cell] > best) best = grid[cell];
                     }
                 const int divisor = count_include_pad ? n_padded : n_input;
-                y[((size_t)plane * s->out_h + oh) * s->out_w + ow] = is_max ? best : (divisor ? sum / divisor : 0.0);
+                y[((size_t)plane * s->out_h + oh) * s->out_w + ow] =
+                    is_max ? (n_input ? best : -FLT_MAX) : (divisor ? sum / divisor : 0.0);
             }
     }
     free(grid), free(in_input), free(in_padded);
@@ -496,8 +502,10 @@ static void test_pool_sweep(void) {
         configs++;
         if (worst_ratio(y, want, yn, 1e-6, 1e-6) > 1.0) {
             bad++;
-            fprintf(stderr, "pool sweep: trial %d (%s ceil %d incl %d)\n", trial, is_max ? "max" : "avg", ceil_mode,
-                    include_pad);
+            fprintf(stderr, "pool sweep: trial %d (%s ceil %d incl %d) in %dx%d k %dx%d s %d,%d d %d,%d p %d,%d,%d,%d out %dx%d\n",
+                    trial, is_max ? "max" : "avg", ceil_mode, include_pad, s.in_h, s.in_w, s.kernel_h, s.kernel_w,
+                    s.stride_h, s.stride_w, s.dilation_h, s.dilation_w, s.pad_top, s.pad_left, pb, pr, s.out_h, s.out_w);
+            for (size_t i = 0; i < yn; i++) if ((double)y[i] != want[i]) fprintf(stderr, "  [%zu] %g vs %g\n", i, y[i], want[i]);
         }
         free(x), free(y), free(want);
     }
@@ -556,6 +564,10 @@ static void test_binary_hand(void) {
     int32_t iy[6];
     trit_ref_binary(TRIT_BINARY_MOD, TRIT_INT32, 1, six, ia, unit, ib, unit, iy);
     CHECK(iy[0] == 2 && iy[1] == -2 && iy[2] == -1 && iy[3] == 1 && iy[4] == 0 && iy[5] == 0);
+    trit_ref_binary(TRIT_BINARY_FMOD, TRIT_INT32, 1, six, ia, unit, ib, unit, iy);
+    CHECK(iy[0] == -1 && iy[1] == 1 && iy[2] == -1 && iy[3] == 1 && iy[4] == 0 && iy[5] == 0);
+    trit_ref_binary(TRIT_BINARY_FMOD, TRIT_FLOAT32, 1, one_dim, fm_a, unit, fm_b, unit, fm_y);
+    CHECK(fm_y[0] == -1.0f && fm_y[1] == 1.5f);
     trit_ref_binary(TRIT_BINARY_DIV, TRIT_INT32, 1, six, ia, unit, ib, unit, iy);
     CHECK(iy[0] == -2 && iy[1] == -2 && iy[2] == 2 && iy[3] == 2 && iy[4] == 0 && iy[5] == INT32_MIN);
     trit_ref_binary(TRIT_BINARY_ADD, TRIT_INT32, 1, six, ia, unit, ib, unit, iy);
@@ -633,7 +645,9 @@ static void test_binary_sweep(void) {
             sa *= a_dims[d];
             sb *= b_dims[d];
         }
-        const trit_binary_op op = (trit_binary_op)rng_int(0, 4);
+        const trit_binary_op ops[6] = {TRIT_BINARY_ADD, TRIT_BINARY_SUB, TRIT_BINARY_MUL, TRIT_BINARY_DIV,
+                                       TRIT_BINARY_MOD, TRIT_BINARY_FMOD};
+        const trit_binary_op op = ops[rng_int(0, 5)];
         int32_t *ai = xcalloc((size_t)sa, sizeof(int32_t)), *bi = xcalloc((size_t)sb, sizeof(int32_t));
         int32_t *yi = xcalloc(count, sizeof(int32_t));
         float *af = xcalloc((size_t)sa, sizeof(float)), *bf = xcalloc((size_t)sb, sizeof(float));
@@ -660,6 +674,7 @@ static void test_binary_sweep(void) {
             case TRIT_BINARY_SUB: wi = x - z; wf = af[ao] - bf[bo]; break;
             case TRIT_BINARY_MUL: wi = x * z; wf = af[ao] * bf[bo]; break;
             case TRIT_BINARY_DIV: wi = z ? x / z : 0; wf = af[ao] / bf[bo]; break;
+            case TRIT_BINARY_FMOD: wi = z ? x % z : 0; wf = fmodf(af[ao], bf[bo]); break;
             default: wi = z ? (int32_t)(((x % z) + z) % z) : 0; wf = fmodf(af[ao], bf[bo]); break;
             }
             if (yi[i] != wi || yf[i] != wf) {
@@ -685,14 +700,15 @@ static void test_softmax(void) {
 }
 
 static void test_cast(void) {
-    const float f[8] = {3.7f, -3.7f, 300.0f, -300.0f, NAN, 127.9f, -128.9f, -0.5f};
-    int8_t i8[8];
-    trit_ref_cast(TRIT_FLOAT32, TRIT_INT8, 8, f, i8);
+    const float f[10] = {3.7f, -3.7f, 300.0f, -300.0f, NAN, 127.9f, -128.9f, -0.5f, -129.5f, 255.5f};
+    int8_t i8[10];
+    trit_ref_cast(TRIT_FLOAT32, TRIT_INT8, 10, f, i8);
     CHECK(i8[0] == 3 && i8[1] == -3 && i8[2] == 127 && i8[3] == -128 && i8[4] == 0 && i8[5] == 127 &&
-          i8[6] == -128 && i8[7] == 0);
-    uint8_t u8[8];
-    trit_ref_cast(TRIT_FLOAT32, TRIT_UINT8, 8, f, u8);
-    CHECK(u8[0] == 3 && u8[1] == 0 && u8[2] == 255 && u8[3] == 0 && u8[4] == 0 && u8[5] == 127 && u8[7] == 0);
+          i8[6] == -128 && i8[7] == 0 && i8[8] == -128 && i8[9] == 127);
+    uint8_t u8[10];
+    trit_ref_cast(TRIT_FLOAT32, TRIT_UINT8, 10, f, u8);
+    CHECK(u8[0] == 3 && u8[1] == 0 && u8[2] == 255 && u8[3] == 0 && u8[4] == 0 && u8[5] == 127 && u8[7] == 0 &&
+          u8[8] == 0 && u8[9] == 255);
     const float big[4] = {3e9f, -3e9f, 1e19f, -1e19f};
     int32_t i32[4];
     int64_t i64[4];

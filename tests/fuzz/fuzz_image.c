@@ -14,12 +14,8 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "fuzz_common.h"
 #include "image.h"
-
-#define FUZZ_REQUIRE(cond) \
-    do {                   \
-        if (!(cond)) abort(); \
-    } while (0)
 
 enum { MAX_SIDE = 1024 };
 

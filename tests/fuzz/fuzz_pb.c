@@ -11,14 +11,10 @@
 #include <stdlib.h>
 
 #include "alloc.h"
+#include "fuzz_common.h"
 #include "onnx.h"
 #include "pb.h"
 #include "pool.h"
-
-#define FUZZ_REQUIRE(cond) \
-    do {                   \
-        if (!(cond)) abort(); \
-    } while (0)
 
 static void walk(const uint8_t *data, size_t size, int depth) {
     pb_reader r;

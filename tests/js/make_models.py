@@ -6,6 +6,8 @@
 sdk-small.onnx     ternary ResNet block shape, 16x16 input, 10 labelled classes, provenance metadata;
                    small enough for 10,000 classify calls in seconds.
 sdk-small.onnx.gz  the same bytes, gzip-compressed.
+sdk-small.codes.json  its ternary codes by weight name ({dims, codes}), the truth for layerCodes().
+sample.jpg         a 40x30 JPEG photo-like gradient for the decode-in-wasm test.
 sdk-nolabels.onnx  float ops only, ends in Softmax, no trit.* metadata (indices only, default preprocessing).
 """
 import gzip
@@ -61,6 +63,9 @@ def finish(graph, props):
     return model
 
 
+CODES = {}  # weight name -> the ternary codes written, for the layerCodes() test
+
+
 def small_model():
     c = 8
     inits = [tensor("trit.unpack.axes", np.array([1], np.int64)),
@@ -77,7 +82,9 @@ def small_model():
              tensor("fc.b", rng.normal(0, 0.1, 10).astype(np.float32))]
     codes = rng.choice([-1, 0, 1], size=(c, c, 3, 3), p=[0.3, 0.4, 0.3])
     t_inits, t_nodes = ternary_weight("block.w", codes, 0.3, 0.4)            # 576 weights: no padding
-    g_inits, g_nodes = ternary_weight("fc.w", rng.integers(-1, 2, (10, c)), 0.5, 0.7)  # 80 weights
+    fc_codes = rng.integers(-1, 2, (10, c))
+    g_inits, g_nodes = ternary_weight("fc.w", fc_codes, 0.5, 0.7)  # 80 weights
+    CODES.update({"block.w": codes, "fc.w": fc_codes})
     inits += t_inits + g_inits
     nodes = t_nodes + g_nodes + [
         helper.make_node("Conv", ["input", "stem.w", "stem.b"], ["stem"], pads=[1, 1, 1, 1], name="stem"),
@@ -124,8 +131,18 @@ def main():
         f.write(small)
     with open(os.path.join(out, "sdk-small.onnx.gz"), "wb") as f:
         f.write(gzip.compress(small, mtime=0))
+    with open(os.path.join(out, "sdk-small.codes.json"), "w") as f:
+        json.dump({k: {"dims": list(v.shape), "codes": v.reshape(-1).tolist()} for k, v in CODES.items()}, f)
     with open(os.path.join(out, "sdk-nolabels.onnx"), "wb") as f:
         f.write(nolabels_model().SerializeToString())
+    sample_jpeg(os.path.join(out, "sample.jpg"))
+
+
+def sample_jpeg(path):
+    from PIL import Image
+    y, x = np.mgrid[0:30, 0:40]
+    rgb = np.stack([x * 6, y * 8, (x + y) * 3 + rng.integers(0, 30, x.shape)], -1).clip(0, 255).astype(np.uint8)
+    Image.fromarray(rgb, "RGB").save(path, "JPEG", quality=85)
 
 
 if __name__ == "__main__":

@@ -134,6 +134,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: %s MODELS_DIR\n", argv[0]);
         return 2;
     }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* lines reach the log even if a sanitizer aborts */
     for (int i = 0; i < IMAGE_COUNT; i++) images[i] = read_fixture(argv[1], image_names[i]);
     for (size_t i = 0; i < sizeof rgba_frame; i++) rgba_frame[i] = (uint8_t)(i * 29 + 3);
     install_counting_allocator();
@@ -172,8 +173,8 @@ int main(int argc, char **argv) {
         CHECK(g_alloc.live_blocks == 0);
 
         printf("alloc_fail %s: %ld allocation points (%ld in create, %ld after), each failed in turn: "
-               "%ld TRIT_ERROR_MEMORY returns, 0 other outcomes expected\n",
-               model_names[m], points, create_calls, total_calls - create_calls, memory_errors);
+               "%ld TRIT_ERROR_MEMORY returns, %ld absorbed (the call still gave the reference result)\n",
+               model_names[m], points, create_calls, total_calls - create_calls, memory_errors, points - memory_errors);
         CHECK(points == total_calls);
         all_points += points;
         free_reference(&ref);

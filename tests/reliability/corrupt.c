@@ -7,7 +7,9 @@
  * bit-identical to the whole file's. A flipped file that loads may legitimately compute something
  * else (a weight changed); it must run or refuse to, and its outputs must have the declared size.
  *
- *   corrupt MODELS_DIR [FLIPS_PER_MODEL]     (default 2000) */
+ *   corrupt MODELS_DIR [FLIPS_PER_MODEL]     (default 2000)
+ * Environment: CORRUPT_KEEP_DIR=dir keeps inputs that fail a check; CORRUPT_LAST_INPUT=file holds the
+ * input being tried (the crashing one, after a crash). */
 #include "../c/check.h"
 #include "reliability.h"
 
@@ -24,9 +26,35 @@ static unsigned long long next_random(void) { /* xorshift64*: reproducible acros
     return rng_state * 2685821657736338717ull;
 }
 
+/* With CORRUPT_KEEP_DIR set, inputs that fail a check are written there (as corrupt-N.onnx) to
+ * become regression files. */
+static void keep_failing_input(const unsigned char *bytes, size_t size) {
+    static int kept = 0;
+    const char *dir = getenv("CORRUPT_KEEP_DIR");
+    if (!dir) return;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/corrupt-%d.onnx", dir, kept++);
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fwrite(bytes, 1, size, f);
+        fclose(f);
+        fprintf(stderr, "kept %s\n", path);
+    }
+}
+
 /* Loads and runs `bytes` with a zero input. Returns 1 when it ran; then its output 0 is copied to
  * *out (malloc'd) when out is not NULL. */
 static int load_and_run(const unsigned char *bytes, size_t size, tally *t, unsigned char **out, size_t *out_bytes) {
+    /* With CORRUPT_LAST_INPUT=path, each input is written there first: after a crash it holds the
+     * input that crashed. */
+    const char *last = getenv("CORRUPT_LAST_INPUT");
+    if (last) {
+        FILE *f = fopen(last, "wb");
+        if (f) {
+            fwrite(bytes, 1, size, f);
+            fclose(f);
+        }
+    }
     trit_model *model = NULL;
     trit_status s = trit_model_create(bytes, size, NULL, &model);
     t->tried++;
@@ -34,6 +62,11 @@ static int load_and_run(const unsigned char *bytes, size_t size, tally *t, unsig
         t->refused++;
         if ((int)s >= 0 && (int)s < 16) t->by_status[s]++;
         CHECK_MSG(s != TRIT_OK && s <= TRIT_ERROR_STATE, "unknown status %d", (int)s);
+        /* Bad bytes are the file's fault: FORMAT, UNSUPPORTED, SHAPE or LIMIT, never ARGUMENT or STATE. */
+        if (s == TRIT_ERROR_ARGUMENT || s == TRIT_ERROR_STATE || s == TRIT_ERROR_MEMORY) {
+            CHECK_MSG(0, "file of %zu bytes: %s (%s)", size, trit_status_name(s), model ? trit_model_message(model) : "");
+            keep_failing_input(bytes, size);
+        }
         CHECK_MSG(model == NULL || trit_model_message(model)[0] != '\0', "error %s without a message",
                   trit_status_name(s));
         trit_model_destroy(model);
@@ -90,6 +123,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: %s MODELS_DIR [FLIPS_PER_MODEL]\n", argv[0]);
         return 2;
     }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* lines reach the log even if a sanitizer aborts */
     const long flips = argc > 2 ? atol(argv[2]) : 2000;
     const char *const names[] = {"small.onnx", "float.onnx", "relu_chain_64.onnx"};
     long total = 0;

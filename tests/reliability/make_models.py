@@ -185,8 +185,8 @@ def main():
         "relu_chain_64": relu_chain(64),
         # rank 9 > TRIT_MAX_RANK
         "limit_rank9": io_model([1] * 9, "rank9"),
-        # a spatial side of 1,000,000 pixels
-        "limit_spatial": io_model([1, 3, 1000000, 8], "spatial"),
+        # a conv over a spatial side of 100,000 pixels (the default spatial limit is 8192)
+        "limit_spatial": conv_model(100000, 4, 1),
         # 2^62 * 2^62 elements: the element count overflows 64 bits
         "limit_overflow": io_model([1 << 62, 1 << 62, 4], "overflow"),
         # 2^31 * 2^31 * 4 = 2^64 exactly: overflows size_t by one
@@ -199,8 +199,13 @@ def main():
         "limit_initializer": huge_initializer([1 << 20, 1 << 20], 16),
         # declared 2^62 x 4: overflows bytes (x4) but not elements
         "limit_initializer_bytes": huge_initializer([1 << 62], 16),
-        # 4096x4096 1x1 conv to 64 channels: 4 GiB of activations
-        "limit_arena": conv_model(4096, 4096, 64),
+        # declared 2^62 + 1 floats with 4 bytes of raw data: (2^62 + 1) * 4 wraps to 4 in 64 bits, so a
+        # decoder that multiplies without a check accepts 4 bytes for 2^62 + 1 elements. Loaded with the
+        # caller's max_tensor_elements = SIZE_MAX, where no element limit can catch it first.
+        "limit_initializer_wrap": huge_initializer([(1 << 62) + 1], 4),
+        # 4096x4096 1x1 conv to 15 channels: every tensor under the element limit (2^28), but input and
+        # output together need 1.2 GB of activations, above the 1 GiB default arena limit
+        "limit_arena": conv_model(4096, 4096, 15),
         # 64x64 conv to 16 channels: 256 KiB output, fits by default, not with max_arena_bytes = 64 KiB
         "arena_256k": conv_model(64, 64, 16),
     }

@@ -17,7 +17,7 @@ typedef struct file_bytes {
 
 /* Reads DIR/NAME; exits the test (status 2) when the file is missing: a missing fixture is a
  * broken build, not a pass. */
-static file_bytes read_fixture(const char *dir, const char *name) {
+static inline file_bytes read_fixture(const char *dir, const char *name) {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "rb");
@@ -102,13 +102,13 @@ static void counting_free(void *ptr, void *user) {
     free(block);
 }
 
-static void install_counting_allocator(void) {
+static inline void install_counting_allocator(void) {
     static const trit_allocator allocator = {counting_alloc, counting_realloc, counting_free, NULL};
     trit_set_allocator(&allocator);
 }
 
 /* Start counting calls afresh; fail the call with index fail_at (-1: none). */
-static void alloc_arm(long fail_at) {
+static inline void alloc_arm(long fail_at) {
     g_alloc.calls = 0;
     g_alloc.failed = 0;
     g_alloc.fail_at = fail_at;

@@ -6,7 +6,7 @@
  *     for kernel row kh ascending, for kernel column kw ascending
  *       skip taps that fall into padding; acc += x * w        (float, one product per add)
  *   acc += bias[o]   (bias LAST, when present)
- *   y = epilogue(acc)  (residual added, then clamp)
+ *   y = epilogue(acc)  (residual added, then clamp; e == NULL means none)
  */
 #include "ops.h"
 

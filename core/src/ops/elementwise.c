@@ -2,10 +2,11 @@
  * broadcasting binary ops.
  *
  * Binary op semantics (ONNX), chosen so that no input can trap or hit undefined behaviour:
- *   float32: IEEE add/sub/mul/div; Mod is C fmodf (ONNX requires fmod=1 for floats: the result has the
- *            sign of the dividend). Shifts on float32 are not defined by ONNX: they write 0.
+ *   float32: IEEE add/sub/mul/div; Mod and Fmod are C fmodf (ONNX requires fmod=1 for floats: the result
+ *            has the sign of the dividend). Shifts on float32 are not defined by ONNX: they write 0.
  *   integers (uint8, int8, int32, int64): add/sub/mul wrap around (two's complement); Div truncates toward
- *            zero; Mod follows the sign of the divisor (ONNX fmod=0, Python-style); x / 0 and x % 0 give 0;
+ *            zero; Mod follows the sign of the divisor (ONNX fmod=0, Python-style), Fmod the sign of the
+ *            dividend (ONNX fmod=1, C's %); x / 0, x % 0 and fmod(x, 0) give 0;
  *            INT_MIN / -1 wraps to INT_MIN and INT_MIN % -1 is 0. Shifts act on the unsigned bit pattern
  *            of the type's width; a shift by the width or more (or by a negative amount) gives 0.
  */
@@ -41,7 +42,8 @@ static float binary_f32(trit_binary_op op, float a, float b) {
     case TRIT_BINARY_SUB: return a - b;
     case TRIT_BINARY_MUL: return a * b;
     case TRIT_BINARY_DIV: return a / b;
-    case TRIT_BINARY_MOD: return fmodf(a, b);
+    case TRIT_BINARY_MOD:
+    case TRIT_BINARY_FMOD: return fmodf(a, b);
     case TRIT_BINARY_SHIFT_LEFT:
     case TRIT_BINARY_SHIFT_RIGHT: break;
     }
@@ -71,6 +73,9 @@ static int64_t binary_arith_int(trit_binary_op op, int64_t a, int64_t b) {
         if (r != 0 && ((r < 0) != (b < 0))) r += b; /* take the divisor's sign */
         return r;
     }
+    case TRIT_BINARY_FMOD:
+        if (b == 0 || b == -1) return 0;
+        return a % b; /* C99: truncating division, the remainder has the dividend's sign */
     case TRIT_BINARY_SHIFT_LEFT:
     case TRIT_BINARY_SHIFT_RIGHT: break;
     }

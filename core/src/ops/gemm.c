@@ -3,7 +3,7 @@
  * Gemm accumulation order per Y[m][n] (faster variants must stay within float rounding of it):
  *   acc = 0.0f; for k ascending: acc += A(m,k) * B(k,n)
  *   v = alpha * acc; if C: v += beta * C[m*c_stride_m + n*c_stride_n]
- *   y = epilogue(v)
+ *   y = epilogue(v)   (e == NULL means none)
  */
 #include "ops.h"
 

@@ -111,7 +111,8 @@ typedef enum trit_binary_op {
     TRIT_BINARY_DIV,
     TRIT_BINARY_MOD,        /* ONNX Mod with fmod=0 (sign of divisor) for integers; fmod=1 for floats */
     TRIT_BINARY_SHIFT_LEFT, /* BitShift, unsigned types only */
-    TRIT_BINARY_SHIFT_RIGHT
+    TRIT_BINARY_SHIFT_RIGHT,
+    TRIT_BINARY_FMOD        /* ONNX Mod with fmod=1 on any type: C remainder, sign of the dividend */
 } trit_binary_op;
 
 /* Multidirectional broadcasting. out_dims has `rank` entries; a_strides / b_strides are element

@@ -1,8 +1,9 @@
 /* Pooling, NCHW. Window of output (oh, ow) covers input rows oh*stride_h - pad_top + kh*dilation_h,
  * kh = 0..kernel_h-1 (columns alike).
- *   MaxPool: the largest of the cells inside the input (padding never wins). A window with no cell
- *            inside the input (only possible with pads >= kernel) gives -INFINITY. NaN cells are
- *            skipped, as in onnxruntime (`v > best`).
+ *   MaxPool: the largest of the cells inside the input (padding never wins). NaN cells are skipped,
+ *            as in onnxruntime (`v > best`). A window with no cell inside the input (possible with
+ *            dilation, e.g. kernel 2, dilation 2, pad 1 on a 1-pixel input) gives -FLT_MAX, which is
+ *            onnxruntime's result (it starts from numeric_limits<float>::lowest()).
  *   AveragePool: sum of the cells inside the input, in row-major window order, divided by
  *            - count_include_pad: the window cells inside the padded extent
  *              [-pad_top, in_h + pad_bottom) x [-pad_left, in_w + pad_right) (ceil_mode overhang excluded)
@@ -10,6 +11,7 @@
  *            A window with nothing to count gives 0.
  *   Global pools: sum (or max) over the plane in memory order; the average is sum / count.
  */
+#include <float.h>
 #include <math.h>
 
 #include "ops.h"
@@ -24,6 +26,7 @@ void trit_ref_maxpool_f32(const trit_conv_shape *s, const float *x, float *y) {
         for (int oh = 0; oh < s->out_h; oh++) {
             for (int ow = 0; ow < s->out_w; ow++) {
                 float best = -INFINITY;
+                int inside = 0;
                 for (int kh = 0; kh < s->kernel_h; kh++) {
                     const int ih = oh * s->stride_h - s->pad_top + kh * s->dilation_h;
                     if (ih < 0 || ih >= s->in_h) continue;
@@ -31,10 +34,11 @@ void trit_ref_maxpool_f32(const trit_conv_shape *s, const float *x, float *y) {
                         const int iw = ow * s->stride_w - s->pad_left + kw * s->dilation_w;
                         if (iw < 0 || iw >= s->in_w) continue;
                         const float v = x_plane[(size_t)ih * (size_t)s->in_w + (size_t)iw];
+                        inside++;
                         if (v > best) best = v;
                     }
                 }
-                y_plane[(size_t)oh * (size_t)s->out_w + (size_t)ow] = best;
+                y_plane[(size_t)oh * (size_t)s->out_w + (size_t)ow] = inside ? best : -FLT_MAX;
             }
         }
     }

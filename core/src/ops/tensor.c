@@ -7,6 +7,7 @@
 void trit_ref_gather(size_t element_size, size_t outer, size_t axis_size, size_t inner, const void *data,
                      const int64_t *indices, size_t index_count, void *y) {
     const size_t block = inner * element_size;
+    if (block == 0) return; /* empty blocks: nothing to copy, and data may be NULL */
     const unsigned char *src = data;
     unsigned char *dst = y;
     for (size_t o = 0; o < outer; o++) {

@@ -10,7 +10,7 @@
  *       code +1: plus += x;  code -1: minus += x;  code 0: nothing
  *     acc += pos_scale[o] * plus - neg_scale[o] * minus
  *   acc += bias[o]   (bias LAST, when present)
- *   y = epilogue(acc)
+ *   y = epilogue(acc)   (e == NULL means none)
  */
 #include "ops.h"
 

@@ -17,10 +17,13 @@
 #define SP_CLAMP_LOW(v, lo) wasm_f32x4_pmax((v), (lo))
 #define SP_CLAMP_HIGH(v, hi) wasm_f32x4_pmin((v), (hi))
 #define SP_NAME(x) sparse_wasm_##x
+#ifndef SP_VARIANT_NAME /* the micro-benchmark builds design experiments under other names */
+#define SP_VARIANT_NAME "tconv_f32_sparse__wasmsimd"
+#endif
 #include "tconv_sparse_impl.h"
 
 const trit_tconv_kernel trit_tconv_f32_sparse__wasmsimd = {
-    "tconv_f32_sparse__wasmsimd", sparse_wasm_supports,     sparse_wasm_packed_size,
+    SP_VARIANT_NAME,          sparse_wasm_supports,     sparse_wasm_packed_size,
     sparse_wasm_pack,             sparse_wasm_scratch_size, sparse_wasm_run,
 };
 #else

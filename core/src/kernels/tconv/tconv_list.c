@@ -2,11 +2,15 @@
  * the tests run each against the reference, the benchmark times each. Best first. */
 #include "tconv.h"
 
+extern const trit_tconv_kernel trit_tconv_f32_triples__wasmsimd;
+extern const trit_tconv_kernel trit_tconv_f32_triples__sse2;
 extern const trit_tconv_kernel trit_tconv_f32_sparse__wasmsimd;
 extern const trit_tconv_kernel trit_tconv_f32_sparse__sse2;
 extern const trit_tconv_kernel trit_tconv_f32_ref;
 
 const trit_tconv_kernel *const trit_tconv_kernels[] = {
+    &trit_tconv_f32_triples__wasmsimd,
+    &trit_tconv_f32_triples__sse2,
     &trit_tconv_f32_sparse__wasmsimd,
     &trit_tconv_f32_sparse__sse2,
     &trit_tconv_f32_ref,

@@ -8,12 +8,12 @@
  *   SP_CLAMP_LOW(v, lo)            (v < lo) ? lo : v   per lane, NaN kept (like the reference)
  *   SP_CLAMP_HIGH(v, hi)           (v > hi) ? hi : v   per lane, NaN kept
  *   SP_NAME(x)                     prefixes the static symbols (one include per translation unit)
+ *   SP_TRIPLES (optional)          build the channel-triple variant (below)
  *
  * Design (docs/KERNELS.md has the measurements):
- * - At run time the input is copied once into scratch: zero-padded and split into stride phases,
- *   xpad[c][row phase][col phase][Hq][Wq], so every tap of every output pixel is a plain load and
- *   a whole output plane is one flat run: output (oy, ox) sits at flat f = oy*Wq + ox and tap t reads
- *   xpad[offset[t] + f]. Columns ox >= out_w are computed and thrown away (Wq - out_w of Wq).
+ * - At run time the input is copied once into scratch in the flat, phase-split layout of
+ *   ../flat_layout.h: every tap of every output pixel is a plain load at a constant offset from the
+ *   pixel's flat index, whatever the stride, padding or dilation.
  * - At load, pack() turns each output channel's codes into lists of flat offsets: one list of +1
  *   taps and one of -1 taps per plane (zeros vanish: cost is proportional to the non-zeros).
  * - A tile of SP_TILE flat pixels is 8 f32x4 accumulators; every list entry costs one index load,
@@ -23,6 +23,10 @@
  *   the last scale multiplies at the end, so asymmetric (TTQ) and multi-plane scales cost a few
  *   multiplies per tile instead of one per entry. supports() refuses scales whose ratios could
  *   overflow that chain (the reference takes those).
+ * - SP_TRIPLES: input channels are taken three at a time and 13 pattern planes are built per
+ *   triple (every signed combination up to sign); an entry then covers the codes of 3 channels at
+ *   one tap, so at 50 % zeros there are 0.58x as many entries. Symmetric scales only, 3x3-and-up
+ *   kernels, and only when it saves >= 20 % of the entries (measured break-even).
  */
 #include <math.h>
 #include <stdint.h>
@@ -31,8 +35,29 @@
 #include "../../alloc.h"
 #include "tconv.h"
 
-#define SP_VECS 8
+#ifndef SP_VECS
+#define SP_VECS 8 /* f32x4 accumulators per tile (docs/KERNELS.md: 4 and 8 tie, 12 and 16 slower) */
+#endif
 #define SP_TILE (4 * SP_VECS)
+/* SP_EACH_VEC(X) expands X(0) ... X(SP_VECS - 1): named accumulators, see tile_channel */
+#define SP_EACH_4(X) X(0) X(1) X(2) X(3)
+#define SP_EACH_8(X) SP_EACH_4(X) X(4) X(5) X(6) X(7)
+#if SP_VECS == 4
+#define SP_EACH_VEC(X) SP_EACH_4(X)
+#elif SP_VECS == 8
+#define SP_EACH_VEC(X) SP_EACH_8(X)
+#elif SP_VECS == 12
+#define SP_EACH_VEC(X) SP_EACH_8(X) X(8) X(9) X(10) X(11)
+#elif SP_VECS == 16
+#define SP_EACH_VEC(X) SP_EACH_8(X) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+#else
+#error "SP_VECS must be 4, 8, 12 or 16"
+#endif
+
+#include "../flat_layout.h"
+#ifndef SP_CHANNEL_OUTER_TILES
+#define SP_CHANNEL_OUTER_TILES 4 /* planes of at most this many tiles loop channels outside */
+#endif
 #define SP_MAX_LISTS (2 * TRIT_MAX_PLANES)
 
 typedef struct sp_list {
@@ -54,42 +79,46 @@ typedef struct sp_header {
     uint64_t entry_count;
 } sp_header;
 
-/* Geometry of the padded, phase-split input copy. */
-typedef struct sp_geometry {
-    size_t hq, wq;          /* rows / columns of one phase plane */
-    size_t phase_size;      /* hq * wq */
-    size_t channel_size;    /* stride_h * stride_w * phase_size */
-    size_t flat_count;      /* out_h * wq, rounded up to a whole tile */
-    size_t floats;          /* whole copy, slack for the last tile included */
-} sp_geometry;
-
-static int SP_NAME(geometry)(const trit_conv_shape *s, sp_geometry *g) {
-    if (s->batch < 1 || s->in_channels < 1 || s->out_channels < 1 || s->out_h < 1 || s->out_w < 1 ||
-        s->kernel_h < 1 || s->kernel_w < 1 || s->stride_h < 1 || s->stride_w < 1 || s->dilation_h < 1 ||
-        s->dilation_w < 1 || s->group < 1 || s->pad_top < 0 || s->pad_left < 0 || s->in_h < 1 || s->in_w < 1)
-        return 0;
-    size_t reach_h = (size_t)(s->kernel_h - 1) * (size_t)s->dilation_h;
-    size_t reach_w = (size_t)(s->kernel_w - 1) * (size_t)s->dilation_w;
-    g->hq = (size_t)s->out_h + reach_h / (size_t)s->stride_h;
-    g->wq = (size_t)s->out_w + reach_w / (size_t)s->stride_w;
-    size_t phases = (size_t)s->stride_h * (size_t)s->stride_w, flat, total;
-    if (!trit_size_mul(g->hq, g->wq, &g->phase_size)) return 0;
-    if (!trit_size_mul(g->phase_size, phases, &g->channel_size)) return 0;
-    if (!trit_size_mul((size_t)s->out_h, g->wq, &flat)) return 0;
-    g->flat_count = (flat + SP_TILE - 1) / SP_TILE * SP_TILE;
-    if (!trit_size_mul(g->channel_size, (size_t)s->in_channels, &total)) return 0;
-    /* slack: the last tile runs up to SP_TILE - 1 past the plane, plus a column reach */
-    if (!trit_size_add(total, SP_TILE + g->wq, &g->floats)) return 0;
-    /* offsets are int32 and every read index must fit too */
-    if (g->floats + g->flat_count > (size_t)INT32_MAX) return 0;
-    return 1;
+/* Offset of tap (dy, dx) within one channel of the flat layout. */
+static size_t SP_NAME(tap_offset)(const trit_conv_shape *s, const sp_geometry *g, int tap) {
+    const size_t dy = (size_t)(tap / s->kernel_w) * (size_t)s->dilation_h;
+    const size_t dx = (size_t)(tap % s->kernel_w) * (size_t)s->dilation_w;
+    const size_t phase = (dy % (size_t)s->stride_h) * (size_t)s->stride_w + dx % (size_t)s->stride_w;
+    return phase * g->phase_size + (dy / (size_t)s->stride_h) * g->wq + dx / (size_t)s->stride_w;
 }
 
-/* Scales the chain can take: finite, and within 2^-60..2^60 of each other in magnitude. */
+#ifdef SP_TRIPLES
+/* Input channels in triples (a, b, c); for each triple, 13 pattern planes hold every signed
+ * combination up to an overall sign: a, b, c, a+b, a-b, a+c, a-c, b+c, b-c, a+b+c, a+b-c, a-b+c, a-b-c.
+ * A weight triple at one tap (27 codes) is then one entry (or none for 0,0,0): at 50 % zeros 0.875
+ * entries per 3 taps instead of 1.5. sp_pattern_of maps (c0+1)*9 + (c1+1)*3 + (c2+1) to
+ * ±(pattern index + 1), the sign being that of the first non-zero code. */
+#define SP_PATTERNS 13
+#ifndef SP_TRIPLES_MAX_RATIO
+#define SP_TRIPLES_MAX_RATIO 0.8 /* take a layer when triples need at most this share of the entries */
+#endif
+static const int8_t sp_pattern_of[27] = {
+    /* c0 = -1 */ -10, -4, -11, -6, -1, -7, -12, -5, -13,
+    /* c0 =  0 */ -8, -2, -9, -3, 0, 3, 9, 2, 8,
+    /* c0 = +1 */ 13, 5, 12, 7, 1, 6, 11, 4, 10,
+};
+
+/* Floats of the pattern planes, slack for the last tile included. */
+static int SP_NAME(combo_floats)(const trit_conv_shape *s, const sp_geometry *g, size_t *floats) {
+    const size_t triples = (size_t)((s->in_channels / s->group + 2) / 3) * (size_t)s->group;
+    size_t planes, total;
+    if (!trit_size_mul(triples, SP_PATTERNS, &planes) || !trit_size_mul(planes, g->channel_size, &total)) return 0;
+    return trit_size_add(total, SP_TILE + g->wq, floats);
+}
+#endif
+
+/* Scales the chain can take: finite, magnitudes within 2^-30..2^30, so every ratio stays within 2^±60. */
 static int SP_NAME(scale_ok)(float v) {
     float a = fabsf(v);
     return a == 0.0f || (a >= 0x1p-30f && a <= 0x1p30f);
 }
+
+static uint64_t SP_NAME(count_entries)(const trit_conv_shape *s, const trit_ternary_weights *w);
 
 static int SP_NAME(supports)(const trit_conv_shape *s, const trit_ternary_weights *w) {
     sp_geometry g;
@@ -100,25 +129,83 @@ static int SP_NAME(supports)(const trit_conv_shape *s, const trit_ternary_weight
     if (w->per_out != per_out) return 0;
     /* a 1x1 output (Gemm) would use 1 lane of 32: the reference is as fast there */
     if ((size_t)s->out_h * (size_t)s->out_w < 4) return 0;
+    /* list positions are uint32: at most UINT32_MAX entries in all */
+    size_t codes;
+    if (!trit_size_mul((size_t)w->out_channels, w->per_out, &codes) || !trit_size_mul(codes, (size_t)w->plane_count, &codes) ||
+        (uint64_t)codes > UINT32_MAX)
+        return 0;
     for (int p = 0; p < w->plane_count; p++) {
         for (int o = 0; o < w->out_channels; o++) {
             if (!SP_NAME(scale_ok)(w->planes[p].pos_scale[o]) || !SP_NAME(scale_ok)(w->planes[p].neg_scale[o]))
                 return 0;
+#ifdef SP_TRIPLES
+            /* a pattern mixes +1 and -1 codes under one scale: symmetric planes only */
+            if (w->planes[p].pos_scale[o] != w->planes[p].neg_scale[o]) return 0;
+#endif
         }
     }
+#ifdef SP_TRIPLES
+    /* 1x1 convs: building 13 planes per 3 channels costs more than the entries it saves (measured) */
+    if (s->kernel_h * s->kernel_w < 4) return 0;
+    size_t combo_floats;
+    if (!SP_NAME(combo_floats)(s, &g, &combo_floats) || combo_floats + g.flat_count > (size_t)INT32_MAX) return 0;
+    /* Worth it only when triples save entries: measured break-even in docs/KERNELS.md. */
+    uint64_t singles = 0;
+    for (int p = 0; p < w->plane_count; p++)
+        for (size_t i = 0; i < (size_t)w->out_channels * w->per_out; i++) singles += w->planes[p].codes[i] != 0;
+    if ((double)SP_NAME(count_entries)(s, w) > SP_TRIPLES_MAX_RATIO * (double)singles) return 0;
+#endif
     return 1;
 }
 
-static uint64_t SP_NAME(count_entries)(const trit_ternary_weights *w) {
-    uint64_t n = 0;
-    for (int p = 0; p < w->plane_count; p++) {
-        const trit_ternary_plane *pl = &w->planes[p];
-        for (int o = 0; o < w->out_channels; o++) {
-            const int8_t *c = pl->codes + (size_t)o * w->per_out;
-            int use_pos = pl->pos_scale[o] != 0.0f, use_neg = pl->neg_scale[o] != 0.0f;
-            for (size_t k = 0; k < w->per_out; k++) n += (c[k] == 1 && use_pos) || (c[k] == -1 && use_neg);
+/* Calls emit(offset) for every tap of output channel o, plane p whose sign is `want` (+1 / -1), in
+ * list order, and returns how many. Offsets are into the buffer run() reads: the padded input
+ * (sparse), or the pattern planes (triples). `entries` may be NULL to count only. */
+static int32_t SP_NAME(list_taps)(const trit_conv_shape *s, const sp_geometry *g, const trit_ternary_weights *w,
+                                  int o, int p, int want, int32_t *entries) {
+    const int cin_g = s->in_channels / s->group, cout_g = s->out_channels / s->group;
+    const int kk = s->kernel_h * s->kernel_w;
+    const int8_t *codes = w->planes[p].codes + (size_t)o * w->per_out;
+    int32_t count = 0;
+#ifdef SP_TRIPLES
+    const int triples = (cin_g + 2) / 3;
+    for (int t = 0; t < triples; t++) {
+        const size_t vbase = ((size_t)(o / cout_g) * (size_t)triples + (size_t)t) * SP_PATTERNS;
+        for (int tap = 0; tap < kk; tap++) {
+            int c[3];
+            for (int i = 0; i < 3; i++) {
+                /* like the reference, a code other than +1 / -1 counts as 0 (and stays inside the table) */
+                const int v = 3 * t + i < cin_g ? codes[(size_t)(3 * t + i) * kk + tap] : 0;
+                c[i] = v == 1 ? 1 : (v == -1 ? -1 : 0);
+            }
+            const int8_t code = sp_pattern_of[(c[0] + 1) * 9 + (c[1] + 1) * 3 + (c[2] + 1)];
+            if (code == 0 || (code > 0 ? 1 : -1) != want) continue;
+            const size_t pattern = (size_t)(code > 0 ? code : -code) - 1;
+            if (entries) entries[count] = (int32_t)((vbase + pattern) * g->channel_size + SP_NAME(tap_offset)(s, g, tap));
+            count++;
         }
     }
+#else
+    const size_t group_base = (size_t)(o / cout_g) * (size_t)cin_g * g->channel_size;
+    for (size_t k = 0; k < w->per_out; k++) {
+        if (codes[k] != want) continue;
+        const int ci = (int)(k / (size_t)kk), tap = (int)(k % (size_t)kk);
+        if (entries) entries[count] = (int32_t)(group_base + (size_t)ci * g->channel_size + SP_NAME(tap_offset)(s, g, tap));
+        count++;
+    }
+#endif
+    return count;
+}
+
+static uint64_t SP_NAME(count_entries)(const trit_conv_shape *s, const trit_ternary_weights *w) {
+    sp_geometry g;
+    SP_NAME(geometry)(s, &g);
+    uint64_t n = 0;
+    for (int p = 0; p < w->plane_count; p++)
+        for (int o = 0; o < w->out_channels; o++) {
+            if (w->planes[p].pos_scale[o] != 0.0f) n += (uint64_t)SP_NAME(list_taps)(s, &g, w, o, p, 1, NULL);
+            if (w->planes[p].neg_scale[o] != 0.0f) n += (uint64_t)SP_NAME(list_taps)(s, &g, w, o, p, -1, NULL);
+        }
     return n;
 }
 
@@ -127,8 +214,7 @@ static size_t SP_NAME(entries_offset)(const trit_ternary_weights *w) {
 }
 
 static size_t SP_NAME(packed_size)(const trit_conv_shape *s, const trit_ternary_weights *w) {
-    (void)s;
-    uint64_t n = SP_NAME(count_entries)(w);
+    uint64_t n = SP_NAME(count_entries)(s, w);
     size_t bytes, total;
     if (n > SIZE_MAX / sizeof(int32_t)) return 0;
     if (!trit_size_mul((size_t)n, sizeof(int32_t), &bytes)) return 0;
@@ -144,34 +230,19 @@ static void SP_NAME(pack)(const trit_conv_shape *s, const trit_ternary_weights *
     int32_t *entries = (int32_t *)((unsigned char *)packed + SP_NAME(entries_offset)(w));
     memset(h, 0, sizeof *h);
     h->out_channels = w->out_channels;
-    const int cin_g = s->in_channels / s->group, cout_g = s->out_channels / s->group;
-    const int kk = s->kernel_h * s->kernel_w;
     uint32_t next = 0;
     for (int o = 0; o < w->out_channels; o++) {
         sp_channel *ch = &channels[o];
         memset(ch, 0, sizeof *ch);
         ch->first_entry = next;
         float prev_scale = 1.0f;
-        const size_t group_base = (size_t)(o / cout_g) * (size_t)cin_g * g.channel_size;
         for (int p = 0; p < w->plane_count; p++) {
-            const int8_t *codes = w->planes[p].codes + (size_t)o * w->per_out;
             for (int sign = 0; sign < 2; sign++) {
-                const int8_t want = sign ? -1 : 1;
                 const float scale = sign ? w->planes[p].neg_scale[o] : w->planes[p].pos_scale[o];
                 if (scale == 0.0f) continue;
-                int32_t count = 0;
-                for (size_t k = 0; k < w->per_out; k++) {
-                    if (codes[k] != want) continue;
-                    const int ci = (int)(k / (size_t)kk), tap = (int)(k % (size_t)kk);
-                    const size_t dy = (size_t)(tap / s->kernel_w) * (size_t)s->dilation_h;
-                    const size_t dx = (size_t)(tap % s->kernel_w) * (size_t)s->dilation_w;
-                    const size_t phase = (dy % (size_t)s->stride_h) * (size_t)s->stride_w + dx % (size_t)s->stride_w;
-                    const size_t offset = group_base + (size_t)ci * g.channel_size + phase * g.phase_size +
-                                          (dy / (size_t)s->stride_h) * g.wq + dx / (size_t)s->stride_w;
-                    entries[next++] = (int32_t)offset;
-                    count++;
-                }
+                const int32_t count = SP_NAME(list_taps)(s, &g, w, o, p, sign ? -1 : 1, entries + next);
                 if (count == 0) continue;
+                next += (uint32_t)count;
                 sp_list *l = &ch->lists[ch->list_count++];
                 l->count = count;
                 l->subtract = sign;
@@ -184,75 +255,117 @@ static void SP_NAME(pack)(const trit_conv_shape *s, const trit_ternary_weights *
     h->entry_count = next;
 }
 
-static size_t SP_NAME(scratch_size)(const trit_conv_shape *s) {
-    sp_geometry g;
-    size_t bytes;
-    if (!SP_NAME(geometry)(s, &g) || !trit_size_mul(g.floats, sizeof(float), &bytes)) return 0;
-    return bytes;
+#ifdef SP_TRIPLES
+/* Scratch: one triple's padded copy, the pattern planes of all triples, the output targets. */
+typedef struct sp_triple_scratch {
+    size_t temp_floats, combo_offset, combo_floats, targets_offset, total;
+} sp_triple_scratch;
+
+static int SP_NAME(triple_scratch)(const trit_conv_shape *s, const sp_geometry *g, sp_triple_scratch *t) {
+    size_t targets;
+    t->temp_floats = 3 * g->channel_size + SP_TILE + g->wq;
+    t->combo_offset = (t->temp_floats * sizeof(float) + 15) & ~(size_t)15;
+    if (!SP_NAME(combo_floats)(s, g, &t->combo_floats) || t->combo_floats > SIZE_MAX / 8) return 0;
+    t->targets_offset = t->combo_offset + ((t->combo_floats * sizeof(float) + 15) & ~(size_t)15);
+    if (!trit_size_mul(g->flat_count / 4, sizeof(sp_target), &targets)) return 0;
+    return trit_size_add(t->targets_offset, targets, &t->total);
 }
 
-/* Copies image n of x into the padded, phase-split layout (slack zeroed too). */
-static void SP_NAME(fill)(const trit_conv_shape *s, const sp_geometry *g, const float *x, float *xpad) {
-    const int sh = s->stride_h, sw = s->stride_w;
-    for (int c = 0; c < s->in_channels; c++) {
-        const float *xc = x + (size_t)c * (size_t)s->in_h * (size_t)s->in_w;
-        for (int r = 0; r < sh; r++) {
-            for (int q = 0; q < sw; q++) {
-                float *plane = xpad + (size_t)c * g->channel_size + (size_t)(r * sw + q) * g->phase_size;
-                for (size_t i = 0; i < g->hq; i++) {
-                    float *row = plane + i * g->wq;
-                    const long iy = (long)i * sh + r - s->pad_top;
-                    if (iy < 0 || iy >= s->in_h) {
-                        memset(row, 0, g->wq * sizeof(float));
-                        continue;
-                    }
-                    const float *xrow = xc + (size_t)iy * (size_t)s->in_w;
-                    if (sw == 1) {
-                        /* contiguous: zeros, copy, zeros */
-                        const long first = s->pad_left - q; /* ix = j - first */
-                        for (size_t j = 0; j < g->wq; j++) {
-                            const long ix = (long)j - first;
-                            row[j] = (ix >= 0 && ix < s->in_w) ? xrow[ix] : 0.0f;
-                        }
-                    } else {
-                        for (size_t j = 0; j < g->wq; j++) {
-                            const long ix = (long)j * sw + q - s->pad_left;
-                            row[j] = (ix >= 0 && ix < s->in_w) ? xrow[ix] : 0.0f;
-                        }
-                    }
+static size_t SP_NAME(scratch_size)(const trit_conv_shape *s) {
+    sp_geometry g;
+    sp_triple_scratch t;
+    if (!SP_NAME(geometry)(s, &g) || !SP_NAME(triple_scratch)(s, &g, &t)) return 0;
+    return t.total;
+}
+
+/* Builds rows [row_begin, row_end) of the 13 pattern planes of every input triple of image x (see
+ * sp_pattern_of), in every phase plane. */
+static void SP_NAME(fill_patterns)(const trit_conv_shape *s, const sp_geometry *g, const float *x, float *temp,
+                                   float *combos, size_t row_begin, size_t row_end) {
+    const int cin_g = s->in_channels / s->group, triples = (cin_g + 2) / 3;
+    const size_t in_plane = (size_t)s->in_h * (size_t)s->in_w, cs = g->channel_size;
+    const size_t phases = (size_t)s->stride_h * (size_t)s->stride_w;
+    for (int gi = 0; gi < s->group; gi++)
+        for (int t = 0; t < triples; t++) {
+            trit_conv_shape part = *s;
+            part.in_channels = cin_g - 3 * t < 3 ? cin_g - 3 * t : 3;
+            SP_NAME(fill_rows)(&part, g, x + ((size_t)gi * (size_t)cin_g + 3 * (size_t)t) * in_plane, temp, 0.0f,
+                               row_begin, row_end);
+            if (part.in_channels < 3)
+                memset(temp + (size_t)part.in_channels * cs, 0, (3 - (size_t)part.in_channels) * cs * sizeof(float));
+            float *out = combos + ((size_t)gi * (size_t)triples + (size_t)t) * SP_PATTERNS * cs;
+            const float *a = temp, *b = temp + cs, *c = temp + 2 * cs;
+            for (size_t ph = 0; ph < phases; ph++) {
+                const size_t begin = ph * g->phase_size + row_begin * g->wq, end = ph * g->phase_size + row_end * g->wq;
+                size_t j = begin;
+                for (; j + 4 <= end; j += 4) {
+                    const SP_VEC va = SP_LOAD(a + j), vb = SP_LOAD(b + j), vc = SP_LOAD(c + j);
+                    const SP_VEC ab = SP_ADD(va, vb), amb = SP_SUB(va, vb);
+                    SP_STORE(out + j, va), SP_STORE(out + cs + j, vb), SP_STORE(out + 2 * cs + j, vc);
+                    SP_STORE(out + 3 * cs + j, ab), SP_STORE(out + 4 * cs + j, amb);
+                    SP_STORE(out + 5 * cs + j, SP_ADD(va, vc)), SP_STORE(out + 6 * cs + j, SP_SUB(va, vc));
+                    SP_STORE(out + 7 * cs + j, SP_ADD(vb, vc)), SP_STORE(out + 8 * cs + j, SP_SUB(vb, vc));
+                    SP_STORE(out + 9 * cs + j, SP_ADD(ab, vc)), SP_STORE(out + 10 * cs + j, SP_SUB(ab, vc));
+                    SP_STORE(out + 11 * cs + j, SP_ADD(amb, vc)), SP_STORE(out + 12 * cs + j, SP_SUB(amb, vc));
+                }
+                for (; j < end; j++) {
+                    const float fa = a[j], fb = b[j], fc = c[j];
+                    const float r[SP_PATTERNS] = {fa, fb, fc, fa + fb, fa - fb, fa + fc, fa - fc, fb + fc, fb - fc,
+                                                  fa + fb + fc, fa + fb - fc, fa - fb + fc, fa - fb - fc};
+                    for (int k = 0; k < SP_PATTERNS; k++) out[(size_t)k * cs + j] = r[k];
                 }
             }
         }
+    if (row_end == g->hq) {
+        const size_t used = (size_t)s->group * (size_t)triples * SP_PATTERNS * cs;
+        memset(combos + used, 0, (SP_TILE + g->wq) * sizeof(float));
     }
-    memset(xpad + (size_t)s->in_channels * g->channel_size, 0, (SP_TILE + g->wq) * sizeof(float));
 }
 
-/* Where vector v of a tile lands in y: a whole-vector store, or lane by lane at the edges. */
-typedef struct sp_target {
-    int32_t whole;               /* all 4 lanes in one output row */
-    int32_t lane_index[4];       /* y index per lane, -1 for thrown-away lanes */
-} sp_target;
+#else
+static size_t SP_NAME(scratch_size)(const trit_conv_shape *s) { return SP_NAME(flat_scratch_size)(s); }
+#endif
 
-static inline void SP_NAME(store)(SP_VEC v, const sp_target *t, float *y, const float *residual,
-                                  SP_VEC lo, SP_VEC hi, float lo_s, float hi_s) {
-    if (t->whole) {
-        const size_t i = (size_t)t->lane_index[0];
-        if (residual) v = SP_ADD(v, SP_LOAD(residual + i));
-        v = SP_CLAMP_HIGH(SP_CLAMP_LOW(v, lo), hi);
-        SP_STORE(y + i, v);
-    } else {
-        float lanes[4];
-        SP_STORE(lanes, v);
-        for (int l = 0; l < 4; l++) {
-            if (t->lane_index[l] < 0) continue;
-            const size_t i = (size_t)t->lane_index[l];
-            float value = lanes[l];
-            if (residual) value += residual[i];
-            if (value < lo_s) value = lo_s;
-            if (value > hi_s) value = hi_s;
-            y[i] = value;
+
+/* One tile of SP_TILE flat pixels for one output channel: walk its lists, scale, store. */
+static inline void SP_NAME(tile_channel)(const sp_channel *ch, const int32_t *entries, const float *base,
+                                         const sp_target *targets, float bias, float *yo, const float *ro,
+                                         SP_VEC lo, SP_VEC hi, float lo_s, float hi_s) {
+    const int32_t *idx = entries + ch->first_entry;
+    /* Named accumulators, not an array: with an array clang 14 stores every accumulator to the
+     * wasm stack on each entry (8 extra stores per entry in the code V8 generated). */
+#define SP_DECLARE(v) SP_VEC a##v = SP_ZERO();
+#define SP_SCALE(v) a##v = SP_MUL(a##v, m);
+#define SP_ADD_TAP(v) a##v = SP_ADD(a##v, SP_LOAD(p + 4 * v));
+#define SP_SUB_TAP(v) a##v = SP_SUB(a##v, SP_LOAD(p + 4 * v));
+#define SP_FINISH(v) SP_NAME(store)(SP_ADD(SP_MUL(a##v, m), b), &targets[v], yo, ro, lo, hi, lo_s, hi_s);
+    SP_EACH_VEC(SP_DECLARE)
+    for (int li = 0; li < ch->list_count; li++) {
+        const sp_list *l = &ch->lists[li];
+        if (li) {
+            const SP_VEC m = SP_SPLAT(l->pre_mul);
+            SP_EACH_VEC(SP_SCALE)
+        }
+        const int32_t *end = idx + l->count;
+        if (l->subtract) {
+            for (; idx < end; idx++) {
+                const float *p = base + *idx;
+                SP_EACH_VEC(SP_SUB_TAP)
+            }
+        } else {
+            for (; idx < end; idx++) {
+                const float *p = base + *idx;
+                SP_EACH_VEC(SP_ADD_TAP)
+            }
         }
     }
+    const SP_VEC m = SP_SPLAT(ch->post_mul), b = SP_SPLAT(bias);
+    SP_EACH_VEC(SP_FINISH)
+#undef SP_DECLARE
+#undef SP_SCALE
+#undef SP_ADD_TAP
+#undef SP_SUB_TAP
+#undef SP_FINISH
 }
 
 static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
@@ -261,75 +374,53 @@ static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const flo
     SP_NAME(geometry)(s, &g);
     const sp_header *h = packed;
     const sp_channel *channels = (const sp_channel *)((const unsigned char *)packed + sizeof(sp_header));
-    const int32_t *entries =
-        (const int32_t *)((const unsigned char *)packed + sizeof(sp_header) + (size_t)h->out_channels * sizeof(sp_channel));
+    const int32_t *entries = (const int32_t *)((const unsigned char *)packed + sizeof(sp_header) +
+                                               (size_t)h->out_channels * sizeof(sp_channel));
     float *xpad = scratch;
+#ifdef SP_TRIPLES
+    sp_triple_scratch ts;
+    SP_NAME(triple_scratch)(s, &g, &ts);
+    float *source = (float *)((unsigned char *)scratch + ts.combo_offset);
+    sp_target *targets = (sp_target *)((unsigned char *)scratch + ts.targets_offset);
+#else
+    float *source = xpad;
+    sp_target *targets = (sp_target *)((unsigned char *)scratch + SP_NAME(targets_offset)(&g));
+#endif
     const size_t in_image = (size_t)s->in_channels * (size_t)s->in_h * (size_t)s->in_w;
     const size_t out_plane = (size_t)s->out_h * (size_t)s->out_w;
     const size_t out_image = (size_t)s->out_channels * out_plane;
     const SP_VEC lo = SP_SPLAT(e->min), hi = SP_SPLAT(e->max);
-    const size_t valid_flat = (size_t)s->out_h * g.wq;
+    const size_t tiles = g.flat_count / SP_TILE;
 
+    SP_NAME(compute_targets)(s, &g, targets);
     for (int n = 0; n < s->batch; n++) {
-        SP_NAME(fill)(s, &g, x + (size_t)n * in_image, xpad);
+        const float *xn = x + (size_t)n * in_image;
         float *yn = y + (size_t)n * out_image;
         const float *rn = e->residual ? e->residual + (size_t)n * out_image : NULL;
-        for (size_t f0 = 0; f0 < g.flat_count; f0 += SP_TILE) {
-            sp_target targets[SP_VECS];
-            for (int v = 0; v < SP_VECS; v++) {
-                sp_target *t = &targets[v];
-                for (int l = 0; l < 4; l++) {
-                    const size_t f = f0 + (size_t)(4 * v + l);
-                    const size_t oy = f / g.wq, ox = f % g.wq;
-                    t->lane_index[l] = (f < valid_flat && ox < (size_t)s->out_w) ? (int32_t)(oy * (size_t)s->out_w + ox) : -1;
-                }
-                t->whole = t->lane_index[0] >= 0 && t->lane_index[3] == t->lane_index[0] + 3;
-            }
-            const float *base = xpad + f0;
-            for (int o = 0; o < s->out_channels; o++) {
-                const sp_channel *ch = &channels[o];
-                const int32_t *idx = entries + ch->first_entry;
-                SP_VEC a0 = SP_ZERO(), a1 = SP_ZERO(), a2 = SP_ZERO(), a3 = SP_ZERO();
-                SP_VEC a4 = SP_ZERO(), a5 = SP_ZERO(), a6 = SP_ZERO(), a7 = SP_ZERO();
-                for (int li = 0; li < ch->list_count; li++) {
-                    const sp_list *l = &ch->lists[li];
-                    if (li) {
-                        const SP_VEC m = SP_SPLAT(l->pre_mul);
-                        a0 = SP_MUL(a0, m); a1 = SP_MUL(a1, m); a2 = SP_MUL(a2, m); a3 = SP_MUL(a3, m);
-                        a4 = SP_MUL(a4, m); a5 = SP_MUL(a5, m); a6 = SP_MUL(a6, m); a7 = SP_MUL(a7, m);
-                    }
-                    const int32_t *end = idx + l->count;
-                    if (l->subtract) {
-                        for (; idx < end; idx++) {
-                            const float *p = base + *idx;
-                            a0 = SP_SUB(a0, SP_LOAD(p + 0));  a1 = SP_SUB(a1, SP_LOAD(p + 4));
-                            a2 = SP_SUB(a2, SP_LOAD(p + 8));  a3 = SP_SUB(a3, SP_LOAD(p + 12));
-                            a4 = SP_SUB(a4, SP_LOAD(p + 16)); a5 = SP_SUB(a5, SP_LOAD(p + 20));
-                            a6 = SP_SUB(a6, SP_LOAD(p + 24)); a7 = SP_SUB(a7, SP_LOAD(p + 28));
-                        }
-                    } else {
-                        for (; idx < end; idx++) {
-                            const float *p = base + *idx;
-                            a0 = SP_ADD(a0, SP_LOAD(p + 0));  a1 = SP_ADD(a1, SP_LOAD(p + 4));
-                            a2 = SP_ADD(a2, SP_LOAD(p + 8));  a3 = SP_ADD(a3, SP_LOAD(p + 12));
-                            a4 = SP_ADD(a4, SP_LOAD(p + 16)); a5 = SP_ADD(a5, SP_LOAD(p + 20));
-                            a6 = SP_ADD(a6, SP_LOAD(p + 24)); a7 = SP_ADD(a7, SP_LOAD(p + 28));
-                        }
-                    }
-                }
-                const SP_VEC m = SP_SPLAT(ch->post_mul);
-                const SP_VEC b = SP_SPLAT(bias ? bias[o] : 0.0f);
-                float *yo = yn + (size_t)o * out_plane;
-                const float *ro = rn ? rn + (size_t)o * out_plane : NULL;
-                SP_NAME(store)(SP_ADD(SP_MUL(a0, m), b), &targets[0], yo, ro, lo, hi, e->min, e->max);
-                SP_NAME(store)(SP_ADD(SP_MUL(a1, m), b), &targets[1], yo, ro, lo, hi, e->min, e->max);
-                SP_NAME(store)(SP_ADD(SP_MUL(a2, m), b), &targets[2], yo, ro, lo, hi, e->min, e->max);
-                SP_NAME(store)(SP_ADD(SP_MUL(a3, m), b), &targets[3], yo, ro, lo, hi, e->min, e->max);
-                SP_NAME(store)(SP_ADD(SP_MUL(a4, m), b), &targets[4], yo, ro, lo, hi, e->min, e->max);
-                SP_NAME(store)(SP_ADD(SP_MUL(a5, m), b), &targets[5], yo, ro, lo, hi, e->min, e->max);
-                SP_NAME(store)(SP_ADD(SP_MUL(a6, m), b), &targets[6], yo, ro, lo, hi, e->min, e->max);
-                SP_NAME(store)(SP_ADD(SP_MUL(a7, m), b), &targets[7], yo, ro, lo, hi, e->min, e->max);
-            }
+        if (tiles <= SP_CHANNEL_OUTER_TILES) {
+            /* small planes, long lists (late ResNet layers): read each list once */
+#ifdef SP_TRIPLES
+            SP_NAME(fill_patterns)(s, &g, xn, xpad, source, 0, g.hq);
+#else
+            SP_NAME(fill)(s, &g, xn, xpad);
+#endif
+            for (int o = 0; o < s->out_channels; o++)
+                for (size_t t = 0; t < tiles; t++)
+                    SP_NAME(tile_channel)(&channels[o], entries, source + t * SP_TILE, targets + t * SP_VECS,
+                                          bias ? bias[o] : 0.0f, yn + (size_t)o * out_plane,
+                                          rn ? rn + (size_t)o * out_plane : NULL, lo, hi, e->min, e->max);
+            continue;
         }
+        /* large planes: the tile's input rows stay in cache while every channel's list streams past */
+#ifdef SP_TRIPLES
+        SP_NAME(fill_patterns)(s, &g, xn, xpad, source, 0, g.hq);
+#else
+        SP_NAME(fill)(s, &g, xn, xpad);
+#endif
+        for (size_t t = 0; t < tiles; t++)
+            for (int o = 0; o < s->out_channels; o++)
+                SP_NAME(tile_channel)(&channels[o], entries, source + t * SP_TILE, targets + t * SP_VECS,
+                                      bias ? bias[o] : 0.0f, yn + (size_t)o * out_plane,
+                                      rn ? rn + (size_t)o * out_plane : NULL, lo, hi, e->min, e->max);
     }
 }

@@ -1,0 +1,71 @@
+# Benchmarks (not part of `make test`) and the kernel test.
+#   make bench          end-to-end: trit vs onnxruntime-web vs tfjs-backend-wasm in Node, one thread;
+#                       updates the table in docs/BENCHMARKS.md (BENCH_RUNS=30 timed runs per engine)
+#   make bench-kernels  per-layer micro-benchmark of the ternary conv variants and design experiments
+#                       (FILTER=name-substring ZEROS=50,85 LAYERS=r18)
+#   make test-kernels   tests/c/test_tconv.c as wasm SIMD128 under Node (in make test; core's test-c and
+#                       test-c-sanitize run it natively)
+# Wasm modules are standalone (no Emscripten JS), built with emcc -O3 -msimd128 and timed from JS.
+
+BENCH_BUILD := $(BUILD)/bench
+BENCH_EMCC := NODE_PATH=/usr/share/nodejs emcc
+BENCH_CFLAGS := -std=c11 -O3 -msimd128 -Wall -Icore/include -Icore/src
+BENCH_RUNS ?= 30
+KERNEL_DIR := core/src/kernels
+KERNEL_SOURCES := $(wildcard $(KERNEL_DIR)/*/*.c)
+KERNEL_HEADERS := $(wildcard $(KERNEL_DIR)/*.h $(KERNEL_DIR)/*/*.h) core/src/ops/ops.h core/src/alloc.h
+# the scalar references the kernels' reference variants call
+KERNEL_REFS := core/src/ops/ternary.c core/src/ops/conv.c core/src/ops/pool.c
+
+# Design experiments: the sparse kernel with other accumulator counts / loop orders.
+BENCH_DESIGNS := v4:-DSP_VECS=4 v12:-DSP_VECS=12 v16:-DSP_VECS=16 v8_tile_outer:-DSP_CHANNEL_OUTER_TILES=0
+BENCH_DESIGN_OBJS := $(foreach d,$(BENCH_DESIGNS),$(BENCH_BUILD)/design_$(firstword $(subst :, ,$(d))).o) \
+	$(BENCH_BUILD)/design_triples_always.o
+
+$(BENCH_BUILD)/design_%.o: $(KERNEL_DIR)/tconv/tconv_f32_sparse__wasmsimd.c $(KERNEL_HEADERS) bench/bench.mk
+	@mkdir -p $(@D)
+	$(BENCH_EMCC) $(BENCH_CFLAGS) $(word 2,$(subst :, ,$(filter $*:%,$(BENCH_DESIGNS)))) \
+	  -DSP_VARIANT_NAME='"sparse_$*"' -Dtrit_tconv_f32_sparse__wasmsimd=bench_design_$* -c $< -o $@
+
+# the triples kernel on every layer, whatever its share of zeros (to measure the break-even)
+$(BENCH_BUILD)/design_triples_always.o: $(KERNEL_DIR)/tconv/tconv_f32_triples__wasmsimd.c $(KERNEL_HEADERS) bench/bench.mk
+	@mkdir -p $(@D)
+	$(BENCH_EMCC) $(BENCH_CFLAGS) -DSP_TRIPLES_MAX_RATIO=100 -DSP_VARIANT_NAME='"triples_always"' \
+	  -Dtrit_tconv_f32_triples__wasmsimd=bench_design_triples_always -c $< -o $@
+
+$(BENCH_BUILD)/tconv_bench.wasm: bench/tconv_bench.c bench/int16_probe.c $(KERNEL_SOURCES) $(KERNEL_HEADERS) $(BENCH_DESIGN_OBJS)
+	@mkdir -p $(@D)
+	$(BENCH_EMCC) $(BENCH_CFLAGS) --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 \
+	  -sEXPORTED_FUNCTIONS=_bench_setup,_bench_run,_bench_variant_name,_bench_error \
+	  bench/tconv_bench.c bench/int16_probe.c $(KERNEL_SOURCES) $(KERNEL_REFS) $(BENCH_DESIGN_OBJS) -o $@
+
+$(BENCH_BUILD)/kernel_runner.wasm: bench/kernel_runner.c $(KERNEL_SOURCES) $(KERNEL_HEADERS)
+	@mkdir -p $(@D)
+	$(BENCH_EMCC) $(BENCH_CFLAGS) --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 \
+	  -sEXPORTED_FUNCTIONS=_rt_tensor,_rt_data,_rt_conv,_rt_maxpool,_rt_shortcut_a,_rt_gap,_rt_fc,_rt_op_kernel,_rt_run_op,_rt_op_count,_rt_run_all,_malloc,_free \
+	  bench/kernel_runner.c $(KERNEL_SOURCES) $(KERNEL_REFS) -o $@
+
+$(BENCH_BUILD)/models/resnet18_z85.net.json: bench/make_models.py models/export.py
+	@mkdir -p $(@D)
+	$(PYTHON) bench/make_models.py $(@D)
+
+.PHONY: bench bench-kernels test-kernels
+TEST_TARGETS += test-kernels
+bench-kernels: $(BENCH_BUILD)/tconv_bench.wasm
+	$(NODE) bench/tconv_bench.mjs $< "$(FILTER)" "$(or $(ZEROS),50,85)" "$(LAYERS)"
+
+# `wasm` (wasm/wasm.mk) builds the engine the SDK loads.
+bench: $(BENCH_BUILD)/kernel_runner.wasm $(BENCH_BUILD)/models/resnet18_z85.net.json wasm
+	lscpu | grep -E 'Model name|^CPU\(s\)|L1d|L2|L3' > $(BENCH_BUILD)/machine.txt
+	$(NODE) bench/e2e.mjs $(BENCH_BUILD)/models $(BENCH_RUNS) docs/BENCHMARKS.md
+
+# The kernel sweep as wasm SIMD128 under Node (core/core.mk runs the same test natively, plain
+# and under ASan/UBSan, with the SSE2 variants).
+$(BENCH_BUILD)/test_tconv.cjs: tests/c/test_tconv.c tests/c/check.h $(KERNEL_SOURCES) $(KERNEL_HEADERS) $(KERNEL_REFS)
+	@mkdir -p $(@D)
+	$(BENCH_EMCC) $(BENCH_CFLAGS) -Werror tests/c/test_tconv.c $(KERNEL_SOURCES) $(KERNEL_REFS) \
+	  -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node -o $(BENCH_BUILD)/test_tconv.js
+	mv $(BENCH_BUILD)/test_tconv.js $@
+
+test-kernels: $(BENCH_BUILD)/test_tconv.cjs
+	cd $(BENCH_BUILD) && $(NODE) --no-experimental-fetch test_tconv.cjs

@@ -1,0 +1,123 @@
+// End-to-end benchmark, each engine in its own Node process, single thread:
+//   trit (js_sdk/trit.js + build/wasm/trit.wasm, the product path; skipped with a note if it cannot load the model),
+//   trit kernels (bench/kernel_runner.c: the same kernels without the engine, with a per-layer breakdown),
+//   onnxruntime-web (wasm, SIMD, numThreads = 1) and @tensorflow/tfjs-backend-wasm (XNNPACK, 1 thread).
+// Usage: node bench/e2e.mjs MODEL_DIR [RUNS] [OUT.md]   (make bench runs it and updates docs/BENCHMARKS.md)
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+
+const [dir = 'build/bench/models', runsArg = '30', outPath] = process.argv.slice(2);
+const runs = Number(runsArg);
+const models = [
+    ['resnet20', 'ResNet-20, 1x3x32x32, 50 % zeros', 41e6],
+    ['resnet18_z50', 'ResNet-18, 1x3x224x224, 50 % zeros', 1.82e9],
+    ['resnet18_z85', 'ResNet-18, 1x3x224x224, 85 % zeros', 1.82e9],
+];
+const engines = [['trit', 'trit (SDK, wasm SIMD)'], ['kernels', 'trit kernels (runner)'], ['ort', 'onnxruntime-web'], ['tfjs', 'tfjs-backend-wasm']];
+const stat = (times) => {
+    const t = times.slice().sort((a, b) => a - b);
+    return { min: t[0], median: t[t.length >> 1] };
+};
+// All engines of a model are loaded side by side (each in its own process) and timed round by
+// round: one inference of each engine per round, in turn, so a burst of load from other processes
+// lands on every engine alike and the ratios stay fair even when absolute times do not.
+function start(engine, model) {
+    const child = spawn(process.execPath, ['bench/run_one.mjs', engine, dir, model, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    const next = async () => {
+        const { value, done } = await lines.next();
+        if (done) throw new Error(err.trim().split('\n').filter(Boolean).slice(-1)[0]?.slice(0, 160) ?? 'exited');
+        return JSON.parse(value);
+    };
+    return { child, next, send: (cmd) => child.stdin.write(cmd + '\n') };
+}
+
+const results = {};
+for (const [model] of models) {
+    const live = [];
+    for (const [engine] of engines) { // loaded one after the other: load times are not disturbed by each other
+        const p = start(engine, model);
+        try {
+            const head = await p.next();
+            live.push({ engine, p, r: { ...head, times: [] } });
+        } catch (e) {
+            results[`${model}/${engine}`] = { error: e.message };
+            p.child.kill();
+        }
+    }
+    for (let round = 0; round < runs; round++) {
+        for (const l of live) {
+            l.p.send('run');
+            l.r.times.push((await l.p.next()).ms);
+        }
+    }
+    for (const l of live) {
+        if (l.engine === 'kernels') {
+            l.p.send('layers');
+            l.r.layers = (await l.p.next()).layers;
+        }
+        l.p.send('quit');
+        Object.assign(l.r, stat(l.r.times));
+        results[`${model}/${l.engine}`] = l.r;
+    }
+    for (const [engine] of engines) {
+        const r = results[`${model}/${engine}`];
+        const summary = r.error ? `FAILED: ${r.error}` :
+            `median ${r.median.toFixed(2)} ms, min ${r.min.toFixed(2)} ms, load ${r.loadMs.toFixed(0)} ms, first ${r.firstMs.toFixed(1)} ms, argmax ${r.argmax}`;
+        console.log(`${model.padEnd(13)} ${engine.padEnd(8)} ${summary}`);
+    }
+}
+
+const f = (v, d = 2) => (v === undefined ? '—' : v.toFixed(d));
+const lines = [];
+lines.push('| model | engine | median ms | min ms | GMAC/s dense-eq. (median / min) | load + first inference ms | top-1 index | vs onnxruntime-web (median / min) | vs tfjs-wasm (median / min) |');
+lines.push('|---|---|---|---|---|---|---|---|---|');
+for (const [model, label, macs] of models) {
+    const ort = results[`${model}/ort`], tfjs = results[`${model}/tfjs`];
+    for (const [engine, name] of engines) {
+        const r = results[`${model}/${engine}`];
+        if (r.error) { lines.push(`| ${label} | ${name} | failed: ${r.error.replace(/\|/g, '/')} | | | | | | |`); continue; }
+        const vs = (p) => (p && !p.error && engine !== 'ort' && engine !== 'tfjs' ? `${(p.median / r.median).toFixed(2)}x / ${(p.min / r.min).toFixed(2)}x faster` : '');
+        lines.push(`| ${label} | ${name} ${r.version ?? ''} | ${f(r.median)} | ${f(r.min)} | ${f(macs / r.median / 1e6, 1)} / ${f(macs / r.min / 1e6, 1)} | ${f(r.loadMs, 0)} + ${f(r.firstMs, 1)} | ${r.argmax} | ${vs(ort)} | ${vs(tfjs)} |`);
+    }
+}
+const layerTables = [];
+for (const [model, label] of models) {
+    const r = results[`${model}/kernels`];
+    if (!r?.layers) continue;
+    layerTables.push(`\n#### Per layer: ${label} (trit kernels runner: each op alone 15 times, and inside 15 whole passes)\n`);
+    layerTables.push('| # | op | kernel | alone: min ms | alone: median ms | in a pass: min ms |');
+    layerTables.push('|---|---|---|---|---|---|');
+    let sum = 0, sumPass = 0;
+    r.layers.forEach((l, i) => { sum += l.minMs; sumPass += l.inPassMinMs; layerTables.push(`| ${i} | ${l.op} | ${l.kernel} | ${f(l.minMs, 3)} | ${f(l.medianMs, 3)} | ${f(l.inPassMinMs, 3)} |`); });
+    layerTables.push(`| | sum | | ${f(sum, 3)} | | ${f(sumPass, 3)} |`);
+}
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+const load = os.loadavg().map((v) => v.toFixed(1)).join(' / ');
+let machine = '';
+try { // written by `make bench` from lscpu
+    machine = readFileSync(new URL('../build/bench/machine.txt', import.meta.url), 'utf8').trim().split('\n')
+        .map((l) => l.replace(/\s+/g, ' ').trim()).join('; ');
+} catch { /* run outside make */ }
+const text = [
+    `Run: \`make bench\` (node bench/e2e.mjs ${dir} ${runs}) on ${new Date().toISOString()}; ${cpu}, ${os.cpus().length} vCPUs, ` +
+    `Node ${process.version}, one thread; ${runs} timed runs after 5 warm-up runs; each engine in its own process, all four loaded ` +
+    `side by side and timed round by round (one inference each per round). ` +
+    `Load average at the end (1 / 5 / 15 min): ${load} on ${os.cpus().length} vCPUs — other jobs share this machine, so medians carry their noise; min is the least disturbed run.`,
+    ...(machine ? ['', `lscpu: ${machine}.`] : []),
+    '', ...lines, ...layerTables, '',
+].join('\n');
+console.log('\n' + text);
+// Replace what lies between the markers in OUT.md (docs/BENCHMARKS.md), keeping the prose around it.
+if (outPath) {
+    const begin = '<!-- bench:begin (written by make bench) -->', end = '<!-- bench:end -->';
+    let doc = '';
+    try { doc = readFileSync(outPath, 'utf8'); } catch { /* new file */ }
+    const i = doc.indexOf(begin), j = doc.indexOf(end);
+    doc = i >= 0 && j > i ? doc.slice(0, i + begin.length) + '\n' + text + '\n' + doc.slice(j) : `${doc}\n${begin}\n${text}\n${end}\n`;
+    writeFileSync(outPath, doc);
+}

@@ -1,0 +1,21 @@
+/* The one list of float conv variants: the compiler picks the first that supports a layer, the
+ * tests run each against the reference, the benchmark times each. Best first. */
+#include "fconv.h"
+
+extern const trit_fconv_kernel trit_fconv_f32_dense__wasmsimd;
+extern const trit_fconv_kernel trit_fconv_f32_dense__sse2;
+extern const trit_fconv_kernel trit_fconv_f32_ref;
+
+const trit_fconv_kernel *const trit_fconv_kernels[] = {
+    &trit_fconv_f32_dense__wasmsimd,
+    &trit_fconv_f32_dense__sse2,
+    &trit_fconv_f32_ref,
+    NULL,
+};
+
+const trit_fconv_kernel *trit_fconv_select(const trit_conv_shape *shape) {
+    for (int i = 0; trit_fconv_kernels[i]; i++) {
+        if (trit_fconv_kernels[i]->supports(shape)) return trit_fconv_kernels[i];
+    }
+    return NULL; /* unreachable: the reference supports every shape */
+}

@@ -1,0 +1,139 @@
+// Types of trit.js, the trit JS SDK. See README.md in this folder.
+
+/** A compiled-in or fetched model file, in any form `load` accepts. */
+export type ModelSource = string | URL | ArrayBuffer | ArrayBufferView | Blob | Response;
+
+export interface Progress {
+  /** Bytes received so far. */
+  loaded: number;
+  /** Expected bytes (Content-Length or file size); equals `loaded` when unknown. */
+  total: number;
+  /** Which download this event is about: the engine's wasm or the model file. */
+  phase: 'wasm' | 'model';
+}
+
+export interface LoadOptions {
+  /** Called as bytes arrive (the model file, and the wasm when it is not cached yet). */
+  onProgress?: (progress: Progress) => void;
+  /** Aborting rejects the load with a TritError whose code is 'ABORTED'. */
+  signal?: AbortSignal;
+  /**
+   * The engine: a URL or path of the .wasm file, a URL or path ending in '/' (a folder holding both
+   * trit.wasm and trit-nosimd.wasm), its bytes, or a compiled WebAssembly.Module.
+   * Default: ../build/wasm/ relative to trit.js.
+   */
+  wasm?: string | URL | ArrayBuffer | ArrayBufferView | Response | WebAssembly.Module;
+  /** Force the SIMD (true) or the baseline (false) build; default: feature test. */
+  simd?: boolean;
+  /** Expected SHA-256 of the file as delivered (the .onnx.gz when gzipped): 64 hex digits or "sha256-<base64>". */
+  integrity?: string;
+}
+
+/** RGBA pixels, 4 bytes per pixel, rows packed (ImageData fits). */
+export interface RgbaImage {
+  data: Uint8Array | Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+export type ImageInput =
+  | RgbaImage
+  | ImageData
+  | HTMLImageElement
+  | HTMLVideoElement
+  | HTMLCanvasElement
+  | OffscreenCanvas
+  | ImageBitmap
+  | VideoFrame
+  | Blob
+  | ArrayBuffer
+  | ArrayBufferView; // encoded JPEG / PNG / BMP bytes
+
+export interface ClassScore {
+  index: number;
+  /** The model's label, '' when it has none. */
+  label: string;
+  probability: number;
+}
+
+export interface TensorDescription {
+  name: string;
+  dtype: 'float32' | 'uint8' | 'int8' | 'int32' | 'int64';
+  dims: number[];
+}
+
+export interface TernaryLayer {
+  index: number;
+  name: string;
+  op: 'Conv' | 'Gemm';
+  dims: number[];
+  planes: number;
+  zeros: number;
+  positive: number;
+  negative: number;
+  sparsity: number;
+}
+
+export interface ModelInfo {
+  name: string;
+  producer: string;
+  opset: number;
+  labels: string[];
+  inputShape: number[];
+  outputShape: number[];
+  inputs: TensorDescription[];
+  outputs: TensorDescription[];
+  /** Weight elements (a ternary weight counts once). */
+  parameters: number;
+  ternaryParameters: number;
+  /** Share of zeros among ternary weights. */
+  sparsity: number;
+  fileBytes: number;
+  bitsPerWeight: number;
+  /** trit.arch, trit.method, trit.dataset, trit.top1, trit.sparsity, trit.epochs, trit.notes when present (numbers parsed). */
+  provenance: { arch?: string; method?: string; dataset?: string; top1?: number; sparsity?: number; epochs?: number; notes?: string };
+  /** Every metadata_props entry. */
+  metadata: Record<string, string>;
+  /** Node counts of the file's graph by op type. */
+  ops: Record<string, number>;
+  nodesCompiled: number;
+  arenaBytes: number;
+  preprocess: { height: number; width: number; resize: number; filter: 'area' | 'bilinear'; mean: number[]; std: number[] };
+  /** Whether this model runs on the SIMD build. */
+  simd: boolean;
+  /** The ternary layers (for pictures of the weights and per-layer sparsity). */
+  layers: TernaryLayer[];
+  /** The same, as the engine names it. */
+  ternaryLayers: Omit<TernaryLayer, 'index'>[];
+}
+
+export interface Model {
+  readonly info: ModelInfo;
+  readonly disposed: boolean;
+  /** This model's wasm memory in bytes. */
+  readonly memoryBytes: number;
+  /** Top-k classes (default 5), highest first; preprocessing as the model's metadata says. */
+  classify(image: ImageInput, options?: { topK?: number }): Promise<ClassScore[]>;
+  /** Raw input (the model's input shape) in, a copy of output 0 out. */
+  run(input: Float32Array | { data: Float32Array; dims: number[] }): Promise<Float32Array>;
+  /** Plane 0 of a ternary layer as -1/0/+1 codes in the weight's row-major order. */
+  layerCodes(indexOrName: number | string): { name: string; dims: number[]; codes: Int8Array };
+  /** Frees the model and its wasm instance; idempotent. Any later call throws TritError 'DISPOSED'. */
+  dispose(): void;
+}
+
+export type TritErrorCode =
+  | 'TRIT_ERROR_ARGUMENT' | 'TRIT_ERROR_FORMAT' | 'TRIT_ERROR_UNSUPPORTED' | 'TRIT_ERROR_SHAPE' | 'TRIT_ERROR_LIMIT'
+  | 'TRIT_ERROR_MEMORY' | 'TRIT_ERROR_IMAGE' | 'TRIT_ERROR_STATE'
+  | 'FETCH' | 'INTEGRITY' | 'ABORTED' | 'DISPOSED' | 'GZIP' | 'WASM';
+
+export class TritError extends Error {
+  readonly code: TritErrorCode;
+  constructor(code: TritErrorCode, message: string, options?: { cause?: unknown });
+}
+
+/** Load a model (and, once per wasm URL, compile the engine). */
+export function load(source: ModelSource, options?: LoadOptions): Promise<Model>;
+
+/** Whether this JS engine validates wasm SIMD128 (the test `load` uses when `simd` is not given). */
+export function simdSupported(): boolean;

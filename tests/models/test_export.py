@@ -1,0 +1,165 @@
+"""Exporter tests: base-3 packer against FORMAT.md's worked example, graph structure, checker, and logits of
+onnxruntime (and trit, once build/native/trit exists) against PyTorch.
+Run: /usr/bin/python3 -m unittest discover -s tests/models -v"""
+import gzip
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import onnx
+import torch
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "models"))
+sys.path.insert(0, os.path.join(REPO, "models", "train"))
+import arch  # noqa: E402
+import export  # noqa: E402
+import methods  # noqa: E402
+
+HAVE_NODE_ORT = shutil.which("node") is not None and os.path.isdir(
+    os.path.join(REPO, "node_modules", "onnxruntime-node"))
+
+
+class PackerTest(unittest.TestCase):
+    # FORMAT.md worked example: a [2,1,3,3] TTQ weight
+    T = np.array([1, 0, -1, 0, 0, 1, -1, -1, 0, 0, 1, 0, 0, -1, 0, 0, 0, 1], dtype=np.int8).reshape(2, 1, 3, 3)
+
+    def test_worked_example_bytes(self):
+        self.assertEqual(list(export.pack_ternary(self.T)), [0x71, 0x6E, 0x5F, 0x82])
+
+    def test_roundtrip_all_lengths(self):
+        rng = np.random.default_rng(0)
+        for n in range(0, 23):
+            t = rng.integers(-1, 2, n).astype(np.int8)
+            packed = export.pack_ternary(t)
+            self.assertEqual(len(packed), (n + 4) // 5)
+            self.assertTrue(packed.size == 0 or packed.max() <= 242)
+            np.testing.assert_array_equal(export.unpack_ternary(packed, n), t)
+
+    def test_padding_codes_are_zero(self):
+        self.assertEqual(list(export.pack_ternary([1])), [2 + 3 + 9 + 27 + 81])
+
+    def test_rejects_non_ternary(self):
+        with self.assertRaises(ValueError):
+            export.pack_ternary([2])
+        with self.assertRaises(ValueError):
+            export.unpack_ternary([243], 5)
+
+    def test_subgraph_rebuilds_worked_example(self):
+        """The FORMAT.md nodes evaluated by onnx's reference shape/semantics via onnxruntime give channel 0
+        = 0.8 0 -0.6 / 0 0 0.8 / -0.6 -0.6 0."""
+        g = export.Graph()
+        w = g.ternary_weight("W", arch.TernaryWeight([(torch.from_numpy(self.T), (0.6, 0.8))]), (2, 1, 3, 3))
+        names = {i.name for i in g.inits}
+        self.assertTrue({"W.codes", "W.levels", "W.shape", "W.count", "trit.unpack.axes", "trit.unpack.powers",
+                         "trit.unpack.three", "trit.unpack.zero", "trit.unpack.flat"} <= names)
+        self.assertEqual([n.op_type for n in g.nodes],
+                         ["Unsqueeze", "Cast", "Div", "Mod", "Reshape", "Slice", "Reshape", "Gather"])
+        self.assertEqual([n.output[0] for n in g.nodes],
+                         ["W.codes_col", "W.codes_int", "W.codes_div", "W.codes_index", "W.codes_flat",
+                          "W.codes_cut", "W.codes_shaped", "W"])
+        self.assertEqual(w, "W")
+        codes = [i for i in g.inits if i.name == "W.codes"][0]
+        self.assertEqual(onnx.numpy_helper.to_array(codes).tolist(), [113, 110, 95, 130])
+        levels = onnx.numpy_helper.to_array([i for i in g.inits if i.name == "W.levels"][0])
+        np.testing.assert_allclose(levels, [-0.6, 0, 0.8])
+        if not HAVE_NODE_ORT:
+            self.skipTest("node/onnxruntime-node missing")
+        from onnx import helper, TensorProto
+        # feed the rebuilt weight through an identity-like Conv on a one-hot input to read it back
+        g.nodes.append(helper.make_node("Identity", ["W"], ["out"], name="out"))
+        graph = helper.make_graph(g.nodes, "t", [helper.make_tensor_value_info("dummy", TensorProto.FLOAT, [1])],
+                                  [helper.make_tensor_value_info("out", TensorProto.FLOAT, [2, 1, 3, 3])],
+                                  initializer=g.inits)
+        proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        proto.ir_version = 7
+        onnx.checker.check_model(proto)
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "m.onnx")
+            onnx.save(proto, p)
+            out = export.run_onnxruntime(p, [np.zeros(1, np.float32)], d)
+        np.testing.assert_allclose(out[0, 0], [[0.8, 0, -0.6], [0, 0, 0.8], [-0.6, -0.6, 0]], rtol=1e-7)
+
+
+def _random_quantized(arch_name, method, seed):
+    torch.manual_seed(seed)
+    model = arch.build(arch_name)
+    args = type("A", (), {"ttq_t": 0.05, "hefan_t": "0.05,0.1", "ptq_sparsity": 0.6,
+                          "ternary_first_last": False})()
+    methods.attach(model, method, args)
+    gen = torch.Generator().manual_seed(seed)
+    model.train()
+    with torch.no_grad():
+        for _ in range(2):   # non-trivial BN statistics
+            model(torch.randn(8, 3, 32, 32, generator=gen))
+    model.eval()
+    return model
+
+
+class ExportTest(unittest.TestCase):
+    def _export_and_compare(self, method, fold_bn):
+        model = _random_quantized("resnet20", method, seed=3)
+        meta = export.cifar_metadata("resnet20", method, top1=12.34, epochs=1)
+        proto, stats = export.export_resnet(model, fold_bn=fold_bn, metadata=meta)
+        onnx.checker.check_model(proto)
+        props = {p.key: p.value for p in proto.metadata_props}
+        self.assertEqual(props["trit.format_version"], "1")
+        self.assertEqual(props["trit.top1"], "12.34")
+        self.assertEqual(len(eval(props["trit.labels"])), 10)
+        ops = [n.op_type for n in proto.graph.node]
+        self.assertEqual(ops.count("Conv"), 19)
+        self.assertEqual("BatchNormalization" in ops, not fold_bn)
+        self.assertEqual(stats["ternary_layers"], 0 if method == "float" else 18)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.onnx")
+            raw, gz = export.save(proto, path)
+            with gzip.open(path + ".gz", "rb") as f, open(path, "rb") as g:
+                self.assertEqual(f.read(), g.read())
+            self.assertEqual(raw, os.path.getsize(path))
+            if not HAVE_NODE_ORT:
+                self.skipTest("node/onnxruntime-node missing")
+            x = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(5)).numpy()
+            errs = export.check(path, model, x, tol=1e-4, log=lambda *_: None)
+            self.assertLessEqual(errs["onnxruntime"], 1e-4)
+        return stats
+
+    def test_float_bn_nodes(self):
+        self._export_and_compare("float", fold_bn=False)
+
+    def test_float_folded(self):
+        self._export_and_compare("float", fold_bn=True)
+
+    def test_ttq_folded(self):
+        stats = self._export_and_compare("ttq", fold_bn=True)
+        self.assertGreater(stats["sparsity"], 0.0)
+
+    def test_ttq_bn_nodes(self):
+        self._export_and_compare("ttq", fold_bn=False)
+
+    def test_hefan_two_planes(self):
+        self._export_and_compare("hefan2", fold_bn=True)
+
+    def test_ptq(self):
+        stats = self._export_and_compare("ptq", fold_bn=True)
+        self.assertAlmostEqual(stats["sparsity"], 0.6, delta=0.01)
+
+    def test_trit_binary_present_when_required(self):
+        if os.environ.get("TRIT_REQUIRE_NATIVE"):
+            self.assertIsNotNone(export.trit_binary(), "build/native/trit missing: the round trip needs it")
+        elif export.trit_binary() is None:
+            self.skipTest("build/native/trit not built: trit round trip not checked")
+
+    def test_ternary_codes_match_quantizer(self):
+        model = _random_quantized("resnet20", "ttq", seed=4)
+        proto, _ = export.export_resnet(model)
+        inits = {i.name: onnx.numpy_helper.to_array(i) for i in proto.graph.initializer}
+        conv = model.layer2[0].conv1
+        t = conv.ternary().planes[0][0].numpy()
+        np.testing.assert_array_equal(export.unpack_ternary(inits["s2b0a.codes"], t.size).reshape(t.shape), t)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,461 @@
+// Browser tests of the demo page (web/): headless Debian Chromium driven by playwright-core, against
+// web/server.mjs on a free port, with the real SDK (js_sdk/trit.js), the real wasm engine and the
+// models the page lists. Every test saves a screenshot in build/test-artifacts/ and fails on any
+// console error it did not expect.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ARTIFACTS, ROOT, launch, openPage, screenshot, startServer, testPicture, writeY4m } from './helpers.mjs';
+import { load } from '../../js_sdk/trit.js';
+
+const CAMERA_FLAGS = (y4m) => ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+    `--use-file-for-fake-video-capture=${y4m}`];
+const NATIVE_CLI = path.join(ROOT, 'build/native/trit');
+
+let server, manifest;
+const browsers = [];
+
+async function browserWith(flags) {
+    const b = await launch(flags);
+    browsers.push(b);
+    return b;
+}
+
+// A repository path for a model URL of the manifest (relative to /web/).
+const modelPath = (m) => path.join(ROOT, 'web', m.url);
+
+async function openDemo(browser, options) {
+    const tab = await openPage(browser, options);
+    await tab.page.goto(options?.url ?? server.page);
+    await tab.page.waitForSelector('html[data-model="ready"]', { timeout: 20000 });
+    return tab;
+}
+
+const shownTop = (page) => page.$$eval('#results li:not([hidden])', (items) => items.map((li) => ({
+    index: Number(li.dataset.index),
+    probability: Number(li.dataset.probability),
+    label: li.querySelector('.label').textContent,
+    percent: li.querySelector('.prob').textContent,
+})));
+
+const updates = (page) => page.$eval('#results', (el) => Number(el.dataset.updates || 0));
+
+function assertNoProblems(tab) {
+    assert.deepEqual(tab.problems(), [], 'console errors or page errors');
+}
+
+before(async () => {
+    // Two deterministic random-weight models (tests/web/make_models.py, built by `make test-web`).
+    server = await startServer({ TRIT_MODEL_DIRS: 'build/web-test/models' });
+    manifest = await (await fetch(`${server.origin}/web/models.json`)).json();
+    assert.equal(manifest.models.length, 2, 'run `make test-web` (it builds build/web-test/models)');
+});
+
+after(async () => {
+    await Promise.all(browsers.map((b) => b.close()));
+    await server?.stop();
+});
+
+describe('server', () => {
+    test('MIME types, gzip as bytes, 404s and no escape from the repository', async () => {
+        const get = (p) => fetch(server.origin + p, { redirect: 'manual' });
+        assert.equal((await get('/')).status, 302);
+        const page = await get('/web/');
+        assert.equal(page.status, 200);
+        assert.match(page.headers.get('content-type'), /^text\/html/);
+        assert.match((await get('/web/app.js')).headers.get('content-type'), /^text\/javascript/);
+        assert.match((await get('/web/server.mjs')).headers.get('content-type'), /^text\/javascript/);
+        assert.equal((await get('/build/wasm/trit.wasm')).headers.get('content-type'), 'application/wasm');
+        const gz = manifest.models.find((m) => m.url.endsWith('.gz'));
+        if (gz) {
+            const r = await get(`/web/${gz.url}`);
+            assert.equal(r.headers.get('content-type'), 'application/gzip');
+            assert.equal(r.headers.get('content-encoding'), null);
+            const bytes = new Uint8Array(await r.arrayBuffer());
+            assert.deepEqual([bytes[0], bytes[1]], [0x1f, 0x8b], 'served as the gzip bytes on disk');
+            assert.equal(bytes.length, gz.bytes);
+        }
+        assert.equal((await get('/web/no-such-file.js')).status, 404);
+        assert.equal((await get('/.git/config')).status, 404);
+        // Raw request paths (fetch would normalise the dots away before sending).
+        const rawStatus = (rawPath) => new Promise((resolve, reject) => {
+            http.get({ host: '127.0.0.1', port: new URL(server.origin).port, path: rawPath }, (res) => {
+                res.resume();
+                resolve(res.statusCode);
+            }).on('error', reject);
+        });
+        for (const evil of ['/web/../../../../etc/passwd', '/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd',
+            '/web/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc/passwd', '/web/..%5c..%5cetc%5cpasswd', '/web/%00']) {
+            assert.equal(await rawStatus(evil), 404, evil);
+        }
+        assert.equal(await rawStatus('/web/../web/app.js'), 200, 'dot segments resolve inside the root');
+        assert.equal((await fetch(server.origin + '/web/', { method: 'POST' })).status, 405);
+    });
+});
+
+describe('camera', () => {
+    test('fake webcam: top-5 within 10 s, equal to the SDK in Node on the same frame; stop and start', async () => {
+        const picture = testPicture(640, 480, 1);
+        const y4m = writeY4m(path.join(ARTIFACTS, 'camera.y4m'), picture);
+        const tab = await openDemo(await browserWith(CAMERA_FLAGS(y4m)));
+        const { page } = tab;
+        const started = Date.now();
+        await page.click('#camera-start');
+        await page.waitForSelector('#results[data-count="5"]', { timeout: 10000 });
+        assert.ok(Date.now() - started < 10000);
+        await page.waitForFunction(() => Number(document.querySelector('#results').dataset.updates) >= 3, null, { timeout: 10000 });
+        const frame = await page.evaluate(() => window.tritDemo.lastFrame());
+        const shown = await shownTop(page);
+        assert.equal(shown.length, 5);
+        assert.equal(frame.width, 640);
+        assert.equal(frame.height, 480);
+
+        // The frame is our picture after Chromium's YUV round trip (close, not equal).
+        const rgba = new Uint8Array(Buffer.from(frame.rgbaBase64, 'base64'));
+        let diff = 0;
+        for (let i = 0; i < rgba.length; i += 4) {
+            for (let c = 0; c < 3; c++) diff += Math.abs(rgba[i + c] - picture.data[i + c]);
+        }
+        const meanDiff = diff / (3 * rgba.length / 4);
+        assert.ok(meanDiff < 8, `camera frame differs from the test picture by ${meanDiff.toFixed(2)} per channel`);
+
+        // The same frame through the SDK in Node: same classes, same probabilities, same order.
+        const current = manifest.models[0]; // the one the page opens with
+        const model = await load(modelPath(current));
+        try {
+            const expected = await model.classify({ data: rgba, width: frame.width, height: frame.height }, { topK: 5 });
+            assert.deepEqual(frame.top.map((r) => r.index), expected.map((r) => r.index));
+            frame.top.forEach((r, i) => assert.ok(Math.abs(r.probability - expected[i].probability) < 1e-6));
+            assert.deepEqual(shown.map((r) => r.label), expected.map((r) => r.label || `class ${r.index}`));
+        } finally {
+            model.dispose();
+        }
+        const stats = await page.$$eval('.stats dd', (dds) => dds.map((d) => d.textContent));
+        assert.match(stats[0], /^\d+(\.\d)? ms$/, 'median inference time');
+        assert.match(stats[1], /^\d+(\.\d)?$/, 'frames per second');
+        assert.ok(Number(await page.$eval('#stat-bytes', (e) => e.dataset.bytes)) > 10000, 'bytes downloaded');
+        assert.match(await page.textContent('#simd-badge'), /SIMD: (on|off)/);
+        // The preview holds the network's input: not blank.
+        const previewPixels = await page.$eval('#net-input', (c) => {
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let lit = 0;
+            for (let i = 0; i < d.length; i += 4) lit += d[i] + d[i + 1] + d[i + 2] > 0 ? 1 : 0;
+            return lit;
+        });
+        assert.ok(previewPixels > 0.9 * 32 * 32, 'network-input preview drawn');
+        await screenshot(page, 'camera');
+
+        // Stop: no more results; start again: results resume.
+        await page.click('#camera-stop');
+        assert.equal(await page.getAttribute('html', 'data-camera'), 'off');
+        const stoppedAt = await updates(page);
+        await page.waitForTimeout(500);
+        assert.ok(await updates(page) <= stoppedAt + 1, 'results keep coming after stop');
+        await page.click('#camera-start');
+        await page.waitForFunction((n) => Number(document.querySelector('#results').dataset.updates) > n + 2,
+            stoppedAt, { timeout: 10000 });
+        assert.equal(await page.getAttribute('html', 'data-camera'), 'on');
+        // Restarts leave one frame callback chain: more would show up as several "skipped" per frame.
+        for (let i = 0; i < 2; i++) {
+            await page.click('#camera-stop');
+            await page.click('#camera-start');
+            await page.waitForSelector('html[data-camera="on"]');
+        }
+        const skipped = async () => Number(await page.textContent('#stat-skipped'));
+        const [s0, u0] = [await skipped(), await updates(page)];
+        await page.waitForTimeout(1000);
+        const [s1, u1] = [await skipped(), await updates(page)];
+        assert.ok(u1 > u0, 'results after restarts');
+        assert.ok(s1 - s0 <= 31, `${s1 - s0} frames skipped in 1 s (a 30 fps camera)`);
+        await screenshot(page, 'camera-restarted');
+        assertNoProblems(tab);
+    });
+});
+
+describe('camera choice', () => {
+    test('two cameras: a picker appears and switching keeps results coming', async () => {
+        const tab = await openDemo(await browserWith(['--use-fake-device-for-media-stream=device-count=2',
+            '--use-fake-ui-for-media-stream']));
+        const { page } = tab;
+        await page.click('#camera-start');
+        await page.waitForSelector('#results[data-count="5"]', { timeout: 10000 });
+        assert.equal(await page.$eval('#camera-choice', (e) => e.hidden), false, 'camera picker shown');
+        const cameras = await page.$$eval('#camera-select option', (o) => o.map((x) => x.value));
+        assert.equal(cameras.length, 2);
+        const before = await page.$eval('#camera-select', (s) => s.value);
+        const other = cameras.find((c) => c !== before);
+        const n = await updates(page);
+        await page.selectOption('#camera-select', other);
+        await page.waitForFunction((id) => document.querySelector('#camera-select').value === id &&
+            document.documentElement.dataset.camera === 'on', other, { timeout: 10000 });
+        await page.waitForFunction((k) => Number(document.querySelector('#results').dataset.updates) > k + 2, n, { timeout: 10000 });
+        await screenshot(page, 'camera-choice');
+        assertNoProblems(tab);
+    });
+});
+
+describe('camera errors', () => {
+    test('permission denied, no camera, insecure context: clear messages, images still work', async () => {
+        // No --use-fake-ui-for-media-stream: the permission prompt cannot be answered, so it is denied.
+        const y4m = writeY4m(path.join(ARTIFACTS, 'camera.y4m'), testPicture());
+        const denied = await openDemo(await browserWith(['--use-fake-device-for-media-stream',
+            `--use-file-for-fake-video-capture=${y4m}`]));
+        await denied.page.click('#camera-start');
+        await denied.page.waitForSelector('html[data-camera="error"]', { timeout: 10000 });
+        assert.match(await denied.page.textContent('#camera-message'), /permission was denied/i);
+        await screenshot(denied.page, 'camera-permission-denied');
+        assertNoProblems(denied);
+
+        // Permission granted but no camera device at all; and the page opened on a non-local http origin.
+        const browser = await browserWith(['--use-fake-ui-for-media-stream',
+            '--host-resolver-rules=MAP demo.example 127.0.0.1']);
+        const none = await openDemo(browser);
+        await none.page.click('#camera-start');
+        await none.page.waitForSelector('html[data-camera="error"]', { timeout: 10000 });
+        assert.match(await none.page.textContent('#camera-message'), /no camera/i);
+        await screenshot(none.page, 'camera-none');
+        assertNoProblems(none);
+
+        const insecureUrl = server.page.replace('localhost', 'demo.example');
+        const insecure = await openDemo(browser, { url: insecureUrl });
+        assert.match(await insecure.page.textContent('#camera-message'), /secure context/i);
+        await insecure.page.click('#camera-start');
+        assert.match(await insecure.page.textContent('#camera-message'), /secure context/i);
+        await screenshot(insecure.page, 'camera-insecure');
+        assertNoProblems(insecure);
+    });
+});
+
+describe('images and models', () => {
+    let browser;
+    before(async () => { browser = await browserWith([]); });
+
+    test('upload: a JPEG through the file input gives the native CLI’s top-1', async (t) => {
+        if (!existsSync(NATIVE_CLI)) assert.fail(`${NATIVE_CLI} is missing: make native`);
+        const tab = await openDemo(browser);
+        const { page } = tab;
+        // A JPEG from Chromium's encoder (3:2, so resize and centre crop both matter).
+        const jpegBase64 = await page.evaluate(async () => {
+            const c = new OffscreenCanvas(300, 200);
+            const g = c.getContext('2d');
+            const grad = g.createLinearGradient(0, 0, 300, 200);
+            grad.addColorStop(0, '#1d4e89');
+            grad.addColorStop(1, '#f4d35e');
+            g.fillStyle = grad;
+            g.fillRect(0, 0, 300, 200);
+            g.fillStyle = '#c0392b';
+            g.beginPath();
+            g.ellipse(150, 110, 60, 40, 0.3, 0, 2 * Math.PI);
+            g.fill();
+            const bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/jpeg', quality: 0.92 })).arrayBuffer());
+            let s = '';
+            for (const b of bytes) s += String.fromCharCode(b);
+            return btoa(s);
+        });
+        const jpeg = path.join(ARTIFACTS, 'upload.jpg');
+        writeFileSync(jpeg, Buffer.from(jpegBase64, 'base64'));
+        const current = manifest.models[0];
+        // trit classify MODEL IMAGE --top K --json → [{ file, top: [{ index, label, probability }] }]
+        const onnx = modelPath(current).replace(/\.gz$/, ''); // the CLI reads the uncompressed file
+        const native = JSON.parse(execFileSync(NATIVE_CLI, ['classify', onnx, jpeg, '--top', '5', '--json'],
+            { encoding: 'utf8' }));
+        const nativeTop = native[0].top;
+        await page.setInputFiles('#file-input', jpeg);
+        await page.waitForSelector('#stage[data-classified="upload.jpg"]', { timeout: 10000 });
+        const shown = await shownTop(page);
+        // Same decoder (stb_image) and preprocessing in both; the arithmetic may round differently
+        // (SIMD wasm vs native kernels), so probabilities agree to 1e-4 and the order wherever the gap is wider.
+        assert.equal(shown.length, 5);
+        shown.forEach((r, i) => {
+            const gapAbove = i > 0 ? nativeTop[i - 1].probability - nativeTop[i].probability : 1;
+            const gapBelow = i < 4 ? nativeTop[i].probability - nativeTop[i + 1].probability : 1;
+            if (Math.min(gapAbove, gapBelow) > 2e-4) assert.equal(r.index, nativeTop[i].index, `rank ${i + 1}`);
+            const native = nativeTop.find((n) => n.index === r.index);
+            assert.ok(native && Math.abs(native.probability - r.probability) < 1e-4, `class ${r.index} probability`);
+        });
+        t.diagnostic(`top-1 ${shown[0].label} ${shown[0].percent}; native ${JSON.stringify(nativeTop.map((n) => [n.index, n.probability]))}`);
+        await screenshot(page, 'upload');
+        assertNoProblems(tab);
+    });
+
+    test('model switch disposes the old model and reclassifies; a 404 model is a visible error', async () => {
+        const tab = await openDemo(browser, { expected: [/404/] });
+        const { page } = tab;
+        // Add a model whose file does not exist to the list the page reads.
+        await page.route('**/web/models.json', async (route) => {
+            const response = await route.fetch();
+            const body = await response.json();
+            body.models.push({ id: 'missing', name: 'missing-model', url: '../models/does-not-exist.onnx', bytes: 1000,
+                gzipBytes: 500, sparsity: null, top1: null, standIn: false });
+            await route.fulfill({ response, json: body });
+        });
+        await page.reload();
+        await page.waitForSelector('html[data-model="ready"]', { timeout: 20000 });
+        const picture = testPicture(320, 240, 3);
+        await page.setInputFiles('#file-input', {
+            name: 'still.bmp', mimeType: 'image/bmp', buffer: bmp(picture),
+        });
+        await page.waitForSelector('#stage[data-classified="still.bmp"]', { timeout: 10000 });
+        const firstName = await page.$eval('#model-info', (dl) => dl.textContent);
+        const before = await updates(page);
+
+        if (manifest.models.length >= 2) {
+            await page.selectOption('#model-select', manifest.models[1].id);
+            await page.waitForFunction((n) => Number(document.querySelector('#results').dataset.updates) > n, before,
+                { timeout: 20000 });
+            assert.equal(await page.getAttribute('html', 'data-model'), 'ready');
+            assert.notEqual(await page.$eval('#model-info', (dl) => dl.textContent), firstName);
+            assert.equal(await page.getAttribute('html', 'data-live-models'), '1', 'the old model was disposed');
+            await screenshot(page, 'model-switched');
+        }
+        const using = await page.$eval('#model-select', (s) => s.value);
+
+        await page.selectOption('#model-select', 'missing');
+        await page.waitForSelector('#alert:not([hidden])', { timeout: 10000 });
+        assert.match(await page.textContent('#alert-text'), /missing-model.*404/s);
+        assert.equal(await page.$eval('#model-select', (s) => s.value), using, 'the picker goes back to the working model');
+        assert.equal(await page.getAttribute('html', 'data-model'), 'ready');
+        await screenshot(page, 'model-404');
+
+        // Still usable: another image is classified with the model still loaded.
+        const n = await updates(page);
+        await page.setInputFiles('#file-input', { name: 'again.bmp', mimeType: 'image/bmp', buffer: bmp(testPicture(200, 200, 5)) });
+        await page.waitForSelector('#stage[data-classified="again.bmp"]', { timeout: 10000 });
+        assert.ok(await updates(page) > n);
+        assert.equal(await page.getAttribute('html', 'data-live-models'), '1');
+        assertNoProblems(tab);
+    });
+
+    test('drag and drop and paste classify like the file picker', async () => {
+        const tab = await openDemo(browser);
+        const { page } = tab;
+        const picture = bmp(testPicture(240, 160, 7));
+        await page.setInputFiles('#file-input', { name: 'picked.bmp', mimeType: 'image/bmp', buffer: picture });
+        await page.waitForSelector('#stage[data-classified="picked.bmp"]', { timeout: 10000 });
+        const picked = await shownTop(page);
+        const base64 = picture.toString('base64');
+        for (const [how, name] of [['drop', 'dropped.bmp'], ['paste', 'pasted.bmp']]) {
+            await page.evaluate(({ how, name, base64 }) => {
+                const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([bytes], name, { type: 'image/bmp' }));
+                const event = how === 'drop'
+                    ? new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true })
+                    : new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true });
+                document.querySelector(how === 'drop' ? '#stage' : 'body').dispatchEvent(event);
+            }, { how, name, base64 });
+            await page.waitForSelector(`#stage[data-classified="${name}"]`, { timeout: 10000 });
+            assert.deepEqual(await shownTop(page), picked, how);
+        }
+        assertNoProblems(tab);
+    });
+
+    test('?simd=0 runs the baseline engine: badge off, same answer as SIMD', async () => {
+        const still = { name: 'same.bmp', mimeType: 'image/bmp', buffer: bmp(testPicture(180, 240, 11)) };
+        const answers = {};
+        for (const simd of ['1', '0']) {
+            const tab = await openDemo(browser, { url: `${server.page}?simd=${simd}` });
+            await tab.page.setInputFiles('#file-input', still);
+            await tab.page.waitForSelector('#stage[data-classified="same.bmp"]', { timeout: 10000 });
+            assert.equal(await tab.page.textContent('#simd-badge'), simd === '1' ? 'SIMD: on' : 'SIMD: off');
+            answers[simd] = await shownTop(tab.page);
+            if (simd === '0') await screenshot(tab.page, 'simd-off');
+            assertNoProblems(tab);
+            await tab.close();
+        }
+        assert.deepEqual(answers['0'].map((r) => r.index), answers['1'].map((r) => r.index));
+        answers['0'].forEach((r, i) => assert.ok(Math.abs(r.probability - answers['1'][i].probability) < 1e-5));
+    });
+
+    test('look inside: layer picture and sparsity chart', async () => {
+        const tab = await openDemo(browser);
+        const { page } = tab;
+        await page.waitForFunction(() => document.querySelector('#layer-caption').textContent.length > 0);
+        const layerCount = await page.$$eval('#layer-select option', (o) => o.length);
+        assert.ok(layerCount >= 1);
+        const caption = await page.textContent('#layer-caption');
+        const [, plus, zero, minus] = /(\d+) × \+1, (\d+) × 0, (\d+) × −1/.exec(caption).map(Number);
+        assert.ok(plus > 0 && minus > 0 && zero >= 0);
+        // The colours on the canvas are the three of the legend.
+        const colours = await page.$eval('#weights-canvas', (c) => {
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            const set = new Set();
+            for (let i = 0; i < d.length; i += 4) set.add(`${d[i]},${d[i + 1]},${d[i + 2]}`);
+            return set.size;
+        });
+        assert.ok(colours >= 3 && colours <= 4, `weights picture has ${colours} colours`);
+        await page.selectOption('#layer-select', String(layerCount - 1));
+        await page.waitForFunction((last) => document.querySelector('#layer-caption').textContent.startsWith(last),
+            await page.$eval(`#layer-select option[value="${layerCount - 1}"]`, (o) => o.textContent.split(' — ')[0]));
+        await page.locator('.panel.wide').scrollIntoViewIfNeeded();
+        await screenshot(page, 'look-inside');
+        assertNoProblems(tab);
+    });
+});
+
+describe('what `make serve` offers', () => {
+    test('every model in the default list (models/, else the stand-ins) loads, matches its listing and classifies', async () => {
+        const plain = await startServer();
+        try {
+            const list = (await (await fetch(`${plain.origin}/web/models.json`)).json()).models;
+            assert.ok(list.length >= 1, 'the default model list is empty');
+            const tab = await openPage(await browserWith([]));
+            const { page } = tab;
+            await page.goto(plain.page);
+            await page.waitForSelector('html[data-model="ready"]', { timeout: 20000 });
+            await page.setInputFiles('#file-input', { name: 'still.bmp', mimeType: 'image/bmp', buffer: bmp(testPicture(160, 120, 9)) });
+            await page.waitForSelector('#stage[data-classified="still.bmp"]', { timeout: 10000 });
+            for (const [i, m] of list.entries()) {
+                if (i > 0) {
+                    const n = await updates(page);
+                    await page.selectOption('#model-select', m.id);
+                    await page.waitForFunction((k) => Number(document.querySelector('#results').dataset.updates) > k, n,
+                        { timeout: 30000 });
+                }
+                assert.equal(await page.getAttribute('html', 'data-model'), 'ready', m.id);
+                const info = await page.$eval('#model-info', (dl) => dl.textContent);
+                assert.ok(info.includes(m.name) || m.name.includes(info), `${m.id}: shown name`);
+                assert.equal((await shownTop(page)).length, 5);
+                if (m.sparsity != null) {
+                    const details = await page.textContent('#model-details');
+                    const shown = Number(/([\d.]+) % of ternary weights are zero/.exec(details)?.[1]);
+                    assert.ok(Math.abs(shown - 100 * m.sparsity) < 0.1, `${m.id}: sparsity ${shown} vs ${m.sparsity}`);
+                }
+                if (i === 0) await screenshot(page, 'default-model');
+            }
+            assert.equal(await page.getAttribute('html', 'data-live-models'), '1');
+            assertNoProblems(tab);
+        } finally {
+            await plain.stop();
+        }
+    });
+});
+
+// An uncompressed 24-bit BMP (stb_image and browsers read it identically: no codec in between).
+function bmp({ data, width, height }) {
+    const rowBytes = Math.ceil((width * 3) / 4) * 4;
+    const buf = Buffer.alloc(54 + rowBytes * height);
+    buf.write('BM', 0);
+    buf.writeUInt32LE(buf.length, 2);
+    buf.writeUInt32LE(54, 10);
+    buf.writeUInt32LE(40, 14);
+    buf.writeInt32LE(width, 18);
+    buf.writeInt32LE(height, 22);
+    buf.writeUInt16LE(1, 26);
+    buf.writeUInt16LE(24, 28);
+    buf.writeUInt32LE(rowBytes * height, 34);
+    for (let y = 0; y < height; y++) {
+        const row = 54 + (height - 1 - y) * rowBytes;
+        for (let x = 0; x < width; x++) {
+            const i = (y * width + x) * 4;
+            buf[row + 3 * x] = data[i + 2];
+            buf[row + 3 * x + 1] = data[i + 1];
+            buf[row + 3 * x + 2] = data[i];
+        }
+    }
+    return buf;
+}
