@@ -5,11 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(build-essential clang lld emscripten chromium python3-torch python3-torchvision python3-onnx
-              python3-numpy python3-pil libonnx-testdata libclang-rt-14-dev valgrind nodejs npm)
+              python3-numpy python3-pil libonnx-testdata libclang-rt-14-dev valgrind)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node and npm: any install that provides the commands will do (Debian's nodejs+npm, or NodeSource's
+# nodejs, which bundles npm and conflicts with Debian's npm package).
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
     echo "install-deps: apt-get install ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
