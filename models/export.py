@@ -344,7 +344,8 @@ def run_onnxruntime(model_path, inputs, workdir):
         write_pb(arr, p, "input")
         paths.append(p)
     out_dir = os.path.join(workdir, "ort")
-    subprocess.run(["node", os.path.join(HERE, "ort_run.mjs"), model_path] + paths + ["--out-dir", out_dir],
+    subprocess.run(["node", os.path.join(HERE, "ort_run.mjs"), os.path.abspath(model_path)] + paths +
+                   ["--out-dir", out_dir],
                    check=True, cwd=REPO, stdout=subprocess.DEVNULL)
     return read_pb(os.path.join(out_dir, "output_0.pb"))
 

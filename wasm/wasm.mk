@@ -25,7 +25,8 @@ wasm_plain_opt = $(if $(filter core/src/kernels/% core/src/ops/% core/src/exec.c
 # as a model needs.
 WASM_LDFLAGS := -Oz -flto --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -sMALLOC=emmalloc \
 	-sTOTAL_STACK=65536 -sINITIAL_MEMORY=1048576 '-sEXPORTED_FUNCTIONS=[]' -sERROR_ON_UNDEFINED_SYMBOLS=1
-WASM_SIMD_OBJS := $(patsubst %.c,$(WASM_DIR)/obj-simd/%.o,$(WASM_SOURCES))
+# The plain-C kernel variants (*__scalar.c) serve only builds without SIMD: left out of trit.wasm.
+WASM_SIMD_OBJS := $(patsubst %.c,$(WASM_DIR)/obj-simd/%.o,$(filter-out %__scalar.c,$(WASM_SOURCES)))
 WASM_PLAIN_OBJS := $(patsubst %.c,$(WASM_DIR)/obj-nosimd/%.o,$(WASM_SOURCES))
 
 .PHONY: wasm wasm-size

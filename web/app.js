@@ -96,7 +96,8 @@ function showProgress({ what, loaded, total }) {
 // ---- models --------------------------------------------------------------------------------------
 function modelLabel(m) {
     const parts = [m.name, formatBytes(m.bytes)];
-    if (m.sparsity != null) parts.push(`${Math.round(100 * m.sparsity)} % zeros`);
+    const sparsity = m.engineSparsity ?? m.sparsity; // once loaded, the engine's count from the weights
+    if (sparsity != null) parts.push(`${Math.round(100 * sparsity)} % zeros`);
     if (m.top1 != null) parts.push(`${m.top1.toFixed(1)} % top-1`);
     if (m.standIn) parts.push('random weights');
     return parts.join(' · ');
@@ -163,6 +164,9 @@ async function switchModel(id) {
         state.preprocess = state.info.preprocess;
         document.documentElement.dataset.model = 'ready';
         $('alert').hidden = true;
+        m.engineSparsity = state.info.sparsity;
+        const option = [...$('model-select').options].find((o) => o.value === id);
+        if (option) option.textContent = modelLabel(m);
         showModelInfo(m, state.info);
         setupInside(state.info);
         updateDownloads();
@@ -199,7 +203,8 @@ function showModelInfo(m, info) {
         ['Classes', info.labels?.length ? String(info.labels.length) : null],
     ];
     const meta = info.metadata ?? {};
-    const provenance = ['trit.arch', 'trit.method', 'trit.dataset', 'trit.epochs'].map((k) => meta[k]).filter(Boolean);
+    const provenance = ['trit.arch', 'trit.method', 'trit.dataset'].map((k) => meta[k]).filter(Boolean);
+    if (meta['trit.epochs']) provenance.push(`${meta['trit.epochs']} epochs`);
     if (provenance.length) rows.push(['Trained', provenance.join(' · ')]);
     const dl = $('model-info');
     dl.replaceChildren();

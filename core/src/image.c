@@ -76,7 +76,7 @@ static int allocation_failed;
 #endif
 
 static void *image_alloc(size_t size) {
-    void *p = trit_alloc(size);
+    void *p = trit_calloc(1, size); /* zeroed: stb_image reads Huffman tables a JPEG may never define */
     if (!p) allocation_failed = 1;
     return p;
 }

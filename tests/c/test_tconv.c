@@ -356,11 +356,25 @@ int main(int argc, char **argv) {
         printf("  %-32s ran %d of %d cases\n", trit_tconv_kernels[k]->name, variant_checked[k],
                random_count + (int)(sizeof fixed / sizeof fixed[0]) + 1);
     /* the SIMD variant of this build must have taken part, or this test proves nothing about it */
-    int simd_ran = 0;
-    for (int k = 0; trit_tconv_kernels[k]; k++)
-        if (strstr(trit_tconv_kernels[k]->name, "sparse") && variant_checked[k] > random_count / 2) simd_ran++;
-    for (int k = 0; trit_fconv_kernels[k]; k++)
-        if (strstr(trit_fconv_kernels[k]->name, "dense") && fvariant_checked[k] > random_count / 4) simd_ran++;
+    int simd_ran = 0, scalar_ran = 0, scalar_listed = 0;
+    for (int k = 0; trit_tconv_kernels[k]; k++) {
+        const char *name = trit_tconv_kernels[k]->name;
+        const int most = variant_checked[k] > random_count / 2;
+        if (strstr(name, "sparse") && !strstr(name, "__scalar") && most) simd_ran++;
+        if (strstr(name, "__scalar")) scalar_listed++, scalar_ran += most;
+    }
+    for (int k = 0; trit_fconv_kernels[k]; k++) {
+        const char *name = trit_fconv_kernels[k]->name;
+        const int most = fvariant_checked[k] > random_count / 4;
+        if (strstr(name, "dense") && !strstr(name, "__scalar") && most) simd_ran++;
+        if (strstr(name, "__scalar")) scalar_listed++, scalar_ran += most;
+    }
+    /* the plain-C variants (listed in every build but wasm SIMD128) run on most cases too */
+#if !defined(__wasm_simd128__)
+    CHECK_MSG(scalar_listed == 2 && scalar_ran == 2, "the scalar variants did not run on most cases");
+#else
+    (void)scalar_ran, (void)scalar_listed;
+#endif
 #if defined(__SSE2__) || defined(__wasm_simd128__)
     if (maxpool_checked > random_count / 6) simd_ran++;
     CHECK_MSG(simd_ran == 3, "the SIMD variants of this build did not run on most cases");

@@ -22,7 +22,10 @@
 #include "../flat_layout.h"
 
 /* FD_EACH_ACC(OP) expands OP(c, v) for every channel c < FD_CH and vector v < FD_VEC */
-#if FD_VEC == 2
+#if FD_VEC == 1 /* the scalar variant: 4 pixels in scalar locals */
+#define FD_VECS_OF(OP, c) OP(c, 0)
+#define FD_EACH_VEC(OP) OP(0)
+#elif FD_VEC == 2
 #define FD_VECS_OF(OP, c) OP(c, 0) OP(c, 1)
 #define FD_EACH_VEC(OP) OP(0) OP(1)
 #elif FD_VEC == 3
@@ -32,7 +35,7 @@
 #define FD_VECS_OF(OP, c) OP(c, 0) OP(c, 1) OP(c, 2) OP(c, 3)
 #define FD_EACH_VEC(OP) OP(0) OP(1) OP(2) OP(3)
 #else
-#error "FD_VEC must be 2, 3 or 4"
+#error "FD_VEC must be 1, 2, 3 or 4"
 #endif
 #if FD_CH == 2
 #define FD_EACH_CH(OP) OP(0) OP(1)

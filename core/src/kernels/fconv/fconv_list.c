@@ -4,11 +4,17 @@
 
 extern const trit_fconv_kernel trit_fconv_f32_dense__wasmsimd;
 extern const trit_fconv_kernel trit_fconv_f32_dense__sse2;
+#if !defined(__wasm_simd128__) /* never needed beside SIMD128; kept out of trit.wasm (size) */
+extern const trit_fconv_kernel trit_fconv_f32_dense__scalar;
+#endif
 extern const trit_fconv_kernel trit_fconv_f32_ref;
 
 const trit_fconv_kernel *const trit_fconv_kernels[] = {
     &trit_fconv_f32_dense__wasmsimd,
     &trit_fconv_f32_dense__sse2,
+#if !defined(__wasm_simd128__)
+    &trit_fconv_f32_dense__scalar, /* plain C: where no SIMD variant supports the layer */
+#endif
     &trit_fconv_f32_ref,
     NULL,
 };

@@ -6,6 +6,9 @@ extern const trit_tconv_kernel trit_tconv_f32_triples__wasmsimd;
 extern const trit_tconv_kernel trit_tconv_f32_triples__sse2;
 extern const trit_tconv_kernel trit_tconv_f32_sparse__wasmsimd;
 extern const trit_tconv_kernel trit_tconv_f32_sparse__sse2;
+#if !defined(__wasm_simd128__) /* never needed beside SIMD128; kept out of trit.wasm (size) */
+extern const trit_tconv_kernel trit_tconv_f32_sparse__scalar;
+#endif
 extern const trit_tconv_kernel trit_tconv_f32_ref;
 
 const trit_tconv_kernel *const trit_tconv_kernels[] = {
@@ -13,6 +16,9 @@ const trit_tconv_kernel *const trit_tconv_kernels[] = {
     &trit_tconv_f32_triples__sse2,
     &trit_tconv_f32_sparse__wasmsimd,
     &trit_tconv_f32_sparse__sse2,
+#if !defined(__wasm_simd128__)
+    &trit_tconv_f32_sparse__scalar, /* plain C: where no SIMD variant supports the layer */
+#endif
     &trit_tconv_f32_ref,
     NULL,
 };

@@ -42,7 +42,9 @@
 /* SP_EACH_VEC(X) expands X(0) ... X(SP_VECS - 1): named accumulators, see tile_channel */
 #define SP_EACH_4(X) X(0) X(1) X(2) X(3)
 #define SP_EACH_8(X) SP_EACH_4(X) X(4) X(5) X(6) X(7)
-#if SP_VECS == 4
+#if SP_VECS == 2 /* the scalar variant: 8 pixels in scalar locals */
+#define SP_EACH_VEC(X) X(0) X(1)
+#elif SP_VECS == 4
 #define SP_EACH_VEC(X) SP_EACH_4(X)
 #elif SP_VECS == 8
 #define SP_EACH_VEC(X) SP_EACH_8(X)
@@ -51,7 +53,7 @@
 #elif SP_VECS == 16
 #define SP_EACH_VEC(X) SP_EACH_8(X) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
 #else
-#error "SP_VECS must be 4, 8, 12 or 16"
+#error "SP_VECS must be 2, 4, 8, 12 or 16"
 #endif
 
 #include "../flat_layout.h"
