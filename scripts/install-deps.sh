@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(build-essential clang lld emscripten chromium python3-torch python3-torchvision python3-onnx
-              python3-numpy python3-pil libonnx-testdata libclang-rt-14-dev valgrind)
+              python3-numpy python3-pil libonnx-testdata libclang-rt-14-dev valgrind
+              firefox-esr)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

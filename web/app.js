@@ -686,7 +686,10 @@ function drawWeights({ name, dims, codes }) {
     $('count-zero').textContent = `(${percent(counts.zero / total, 0)})`;
     $('count-minus').textContent = `(${percent(counts.minus / total, 0)})`;
     const shape = dims.length === 4 ? `${rows} output × ${cols} input channels, ${kh}×${kw} kernels` : `${rows} × ${cols}`;
-    $('layer-caption').textContent = `${name}: ${shape}; ${counts.plus} × +1, ${counts.zero} × 0, ${counts.minus} × −1.`;
+    const planes = state.info?.layers.find((l) => l.name === name)?.planes ?? 1;
+    const planeNote = planes > 1 ? ` Plane 1 of ${planes} (a residual expansion: the weight is the sum of ${planes} ternary ` +
+        'planes); the zeros per layer count all planes.' : '';
+    $('layer-caption').textContent = `${name}: ${shape}; ${counts.plus} × +1, ${counts.zero} × 0, ${counts.minus} × −1.${planeNote}`;
     canvas.setAttribute('aria-label', `Weights of layer ${name}: ${percent(counts.zero / total, 0)} zero, ` +
         `${percent(counts.plus / total, 0)} plus one, ${percent(counts.minus / total, 0)} minus one`);
 }

@@ -95,10 +95,11 @@ const char *trit_model_message(const trit_model *model);
  *   "nodes_compiled": int,                   -- steps after folding and fusion
  *   "parameters": int,                       -- elements of all weight tensors (ternary counted once per weight)
  *   "ternary_parameters": int,               -- elements of ternary weights
- *   "sparsity": float,                       -- zero share over ternary weights (0 when none)
+ *   "sparsity": float,                       -- share of ternary weights that are zero (in every plane)
  *   "bits_per_weight": float,                -- 8 * weight bytes in the file / parameters
  *   "ternary_layers": [{"name": str, "op": "Conv"|"Gemm", "dims": [int...], "planes": int,
- *                       "zeros": int, "positive": int, "negative": int, "sparsity": float}],
+ *                       "zeros": int, "positive": int, "negative": int,   -- codes, over all planes
+ *                       "sparsity": float}],                              -- zero weights / elements
  *   "labels": [str...],
  *   "preprocess": {"height": int, "width": int, "resize": int, "filter": "area"|"bilinear",
  *                  "mean": [f,f,f], "std": [f,f,f]},

@@ -438,6 +438,12 @@ static int recognise_ternary(compiler *c, int id) {
             else t->negative++;
         }
     }
+    for (size_t k = 0; k < t->count; k++) {
+        int all_zero = 1;
+        for (int pl = 0; pl < plane_count; pl++)
+            if (code_at(t->packed[pl], k) != 0) all_zero = 0;
+        t->zero_weights += (size_t)all_zero;
+    }
     c->ternary_count++;
     for (int i = 0; i < p.node_count; i++) c->skip[p.nodes[i]] = 1;
     for (int i = 0; i < p.init_count; i++) c->values[p.inits[i]].in_pattern = 1;

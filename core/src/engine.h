@@ -140,7 +140,8 @@ typedef struct ternary_weight {
     uint8_t *packed[TRIT_MAX_PLANES]; /* the file's base-3 codes, ceil(n/5) bytes; pool */
     float levels[TRIT_MAX_PLANES][3];
     float *scale[TRIT_MAX_PLANES];    /* per output channel or NULL; pool */
-    size_t zeros, positive, negative; /* over all planes */
+    size_t zeros, positive, negative; /* codes, over all planes */
+    size_t zero_weights;              /* weights that are zero in every plane: what "sparsity" means */
     size_t file_bytes;                /* codes + levels + scales */
 } ternary_weight;
 

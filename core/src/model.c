@@ -388,8 +388,8 @@ trit_status trit_model_info_json(trit_model *m, const char **out_json) {
     for (size_t i = 0; i < m->ternary_count; i++) {
         const ternary_weight *t = &m->ternary[i];
         if (!t->used) continue;
-        zeros += t->zeros;
-        total += t->zeros + t->positive + t->negative;
+        zeros += t->zero_weights;
+        total += t->count;
     }
     json_raw(&w, ", \"sparsity\": ");
     json_float(&w, total ? (double)zeros / (double)total : 0.0);
@@ -409,7 +409,6 @@ trit_status trit_model_info_json(trit_model *m, const char **out_json) {
             if (d) json_raw(&w, ", ");
             json_int(&w, (long long)t->dims[d]);
         }
-        size_t all = t->zeros + t->positive + t->negative;
         json_raw(&w, "], \"planes\": ");
         json_int(&w, t->plane_count);
         json_raw(&w, ", \"zeros\": ");
@@ -419,7 +418,7 @@ trit_status trit_model_info_json(trit_model *m, const char **out_json) {
         json_raw(&w, ", \"negative\": ");
         json_int(&w, (long long)t->negative);
         json_raw(&w, ", \"sparsity\": ");
-        json_float(&w, all ? (double)t->zeros / (double)all : 0.0);
+        json_float(&w, t->count ? (double)t->zero_weights / (double)t->count : 0.0);
         json_raw(&w, "}");
     }
     json_raw(&w, "], \"labels\": [");

@@ -21,6 +21,10 @@ export function startServer(env = {}) {
     });
     let stderr = '';
     child.stderr.on('data', (d) => { stderr += d; });
+    // Never outlive the test process, even when a test dies before its cleanup.
+    const killOnExit = () => child.kill();
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
     return new Promise((resolve, reject) => {
         let stdout = '';
         const timer = setTimeout(() => { child.kill(); reject(new Error(`server did not start: ${stderr}`)); }, 10000);
