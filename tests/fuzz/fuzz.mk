@@ -57,8 +57,12 @@ $(FUZZ_DIR)/seeds/.stamp: tests/fuzz/make_seeds.py $(RELIABILITY_MODELS_STAMP) $
 
 fuzz-seeds: $(FUZZ_DIR)/seeds/.stamp
 
-# Replay every regression file: each must now pass (exit 0) under the sanitizers. Files under
-# tests/fuzz/regressions/pending/ are crashes not fixed yet and are skipped.
+# Replay every regression file: each must now pass (exit 0) under the sanitizers, with any single
+# allocation above FUZZ_REPLAY_ABORT_MIB made fatal (tests/fuzz/fuzz_common.h), so a file that once
+# made a tiny input allocate gigabytes fails again if that comes back (no regression file needs
+# more than a few MiB). Files under tests/fuzz/regressions/pending/ are not fixed yet and are skipped.
+FUZZ_REPLAY_ABORT_MIB ?= 64
+fuzz-replay: export FUZZ_ABORT_ABOVE_MIB = $(FUZZ_REPLAY_ABORT_MIB)
 fuzz-replay: $(FUZZ_BINARIES)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  files=$$(find tests/fuzz/regressions/$$t -type f 2>/dev/null | sort); \
@@ -75,7 +79,7 @@ fuzz-replay: $(FUZZ_BINARIES)
 fuzz-replay-pending: $(FUZZ_BINARIES) $(FUZZ_PLAIN_REPLAYERS)
 	@status=0; for t in $(FUZZ_TARGETS); do \
 	  for f in $$(find tests/fuzz/regressions/pending/$$t -type f 2>/dev/null | sort); do \
-	    if FUZZ_ABORT_ABOVE_MIB=64 $(FUZZ_DIR)/fuzz_$$t $$f > $(FUZZ_DIR)/pending.log 2>&1 && \
+	    if FUZZ_ABORT_ABOVE_MIB=$(FUZZ_REPLAY_ABORT_MIB) $(FUZZ_DIR)/fuzz_$$t $$f > $(FUZZ_DIR)/pending.log 2>&1 && \
 	       $(VALGRIND) $(FUZZ_DIR)/plain/replay_$$t $$f >> $(FUZZ_DIR)/pending.log 2>&1; then echo "fixed    $$f"; \
 	    else echo "FAILS    $$f: $$(grep -m1 -E 'ERROR|runtime error|exceeds|FUZZ_REQUIRE|uninitialised|Invalid' $(FUZZ_DIR)/pending.log)"; status=1; fi; \
 	  done; done; exit $$status
@@ -88,6 +92,7 @@ $(FUZZ_DIR)/plain/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/standalone_main.c tes
 	$(RELIABILITY_CC) -std=c11 -g -O1 -Icore/include -Icore/src $< tests/fuzz/standalone_main.c \
 	  $(RELIABILITY_DIR)/plain/libtrit.a -lm -o $@
 
+fuzz-replay-valgrind: export FUZZ_ABORT_ABOVE_MIB = $(FUZZ_REPLAY_ABORT_MIB)
 fuzz-replay-valgrind: $(FUZZ_PLAIN_REPLAYERS)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  files=$$(find tests/fuzz/regressions/$$t -type f 2>/dev/null | sort); \
