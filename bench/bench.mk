@@ -3,7 +3,7 @@
 #                       updates the table in docs/BENCHMARKS.md (BENCH_RUNS=30 timed runs per engine)
 #   make bench-kernels  per-layer micro-benchmark of the ternary conv variants and design experiments
 #                       (FILTER=name-substring ZEROS=50,85 LAYERS=r18)
-#   make test-kernels   tests/c/test_tconv.c as wasm SIMD128 under Node (in make test; core's test-c and
+#   make test-kernels   tests/c/test_tconv.c and test_tconv_i8.c as wasm SIMD128 under Node (in make test; core's test-c and
 #                       test-c-sanitize run it natively)
 # Wasm modules are standalone (no Emscripten JS), built with emcc -O3 -msimd128 and timed from JS.
 
@@ -67,5 +67,11 @@ $(BENCH_BUILD)/test_tconv.cjs: tests/c/test_tconv.c tests/c/check.h $(KERNEL_SOU
 	  -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node -o $(BENCH_BUILD)/test_tconv.js
 	mv $(BENCH_BUILD)/test_tconv.js $@
 
-test-kernels: $(BENCH_BUILD)/test_tconv.cjs
-	cd $(BENCH_BUILD) && $(NODE) --no-experimental-fetch test_tconv.cjs
+$(BENCH_BUILD)/test_tconv_i8.cjs: tests/c/test_tconv_i8.c tests/c/check.h $(KERNEL_SOURCES) $(KERNEL_HEADERS) $(KERNEL_REFS)
+	@mkdir -p $(@D)
+	$(BENCH_EMCC) $(BENCH_CFLAGS) -Werror tests/c/test_tconv_i8.c $(KERNEL_SOURCES) $(KERNEL_REFS) \
+	  -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node -o $(BENCH_BUILD)/test_tconv_i8.js
+	mv $(BENCH_BUILD)/test_tconv_i8.js $@
+
+test-kernels: $(BENCH_BUILD)/test_tconv.cjs $(BENCH_BUILD)/test_tconv_i8.cjs
+	cd $(BENCH_BUILD) && $(NODE) --no-experimental-fetch test_tconv.cjs && $(NODE) --no-experimental-fetch test_tconv_i8.cjs

@@ -61,6 +61,9 @@ typedef struct trit_ternary_weights {
     size_t per_out; /* in_channels/group * kernel_h * kernel_w for conv; K for gemm */
     int plane_count;
     trit_ternary_plane planes[TRIT_MAX_PLANES];
+    /* int8-activation family only (kernels/tconv_i8): the input's quantization scale, as in ONNX
+     * QuantizeLinear with zero point 0. The float family ignores it (keep it 0 there). */
+    float act_scale;
 } trit_ternary_weights;
 
 /* Ternary conv with additions only: per output, sum of inputs under +1 codes minus sum under -1
@@ -103,6 +106,9 @@ void trit_ref_global_maxpool_f32(int batch, int channels, size_t spatial, const 
 
 /* ---- element-wise ------------------------------------------------------------------------------ */
 void trit_ref_clamp_f32(size_t count, const float *x, float min, float max, float *y); /* Relu, Clip */
+/* Relu and Clip on integers (uint8, int8, int32, int64): y = min(max(x, lo), hi), compared in int64
+ * (lo > hi gives hi everywhere, as ONNX says). */
+void trit_ref_clamp_int(trit_dtype type, size_t count, const void *x, int64_t min, int64_t max, void *y);
 
 typedef enum trit_binary_op {
     TRIT_BINARY_ADD,

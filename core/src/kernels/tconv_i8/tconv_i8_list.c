@@ -1,0 +1,19 @@
+/* The one list of int8-activation ternary conv variants, best first (see tconv_i8.h). */
+#include "tconv_i8.h"
+
+extern const trit_tconv_kernel trit_tconv_i8_sparse__wasmsimd;
+extern const trit_tconv_kernel trit_tconv_i8_sparse__sse2;
+extern const trit_tconv_kernel trit_tconv_i8_ref;
+
+const trit_tconv_kernel *const trit_tconv_i8_kernels[] = {
+    &trit_tconv_i8_sparse__wasmsimd,
+    &trit_tconv_i8_sparse__sse2,
+    &trit_tconv_i8_ref,
+    NULL,
+};
+
+const trit_tconv_kernel *trit_tconv_i8_select(const trit_conv_shape *shape, const trit_ternary_weights *weights) {
+    for (int i = 0; trit_tconv_i8_kernels[i]; i++)
+        if (trit_tconv_i8_kernels[i]->supports(shape, weights)) return trit_tconv_i8_kernels[i];
+    return NULL; /* act_scale not > 0: not an int8 layer */
+}

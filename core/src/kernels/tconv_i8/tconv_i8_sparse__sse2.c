@@ -1,0 +1,79 @@
+/* Sparse ± lists over int8 activations on x86 SSE2 (the body is tconv_i8_sparse_impl.h): the
+ * native build (CLI, `trit eval`, sanitizer tests) runs the same integer algorithm as the wasm
+ * variant, bit for bit. Elsewhere supports() says no. */
+#include "tconv_i8.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+#define SP_VEC __m128
+#define SP_LOAD(p) _mm_loadu_ps(p)
+#define SP_STORE(p, v) _mm_storeu_ps((p), (v))
+#define SP_ADD _mm_add_ps
+#define SP_MUL _mm_mul_ps
+#define SP_SPLAT _mm_set1_ps
+#define SP_ZERO() _mm_setzero_ps()
+#define SP_CLAMP_LOW(v, lo) _mm_max_ps((lo), (v))
+#define SP_CLAMP_HIGH(v, hi) _mm_min_ps((hi), (v))
+#define SP_NAME(x) i8_sse2_##x
+/* SSE2 has no byte sign extension: duplicate each byte into a 16-bit lane, shift right arithmetic */
+static inline __m128i i8_sse2_load8x8(const int8_t *p) {
+    const __m128i b = _mm_loadl_epi64((const __m128i *)(const void *)p);
+    return _mm_srai_epi16(_mm_unpacklo_epi8(b, b), 8);
+}
+#define I16_VEC __m128i
+#define I16_ZERO() _mm_setzero_si128()
+#define I16_ADD8(a, p) _mm_add_epi16((a), i8_sse2_load8x8(p))
+#define I16_SUB8(a, p) _mm_sub_epi16((a), i8_sse2_load8x8(p))
+#define I32_VEC __m128i
+#define I32_ZERO() _mm_setzero_si128()
+#define I32_ADD _mm_add_epi32
+#define I32_WIDEN_LOW(a) _mm_srai_epi32(_mm_unpacklo_epi16((a), (a)), 16)
+#define I32_WIDEN_HIGH(a) _mm_srai_epi32(_mm_unpackhi_epi16((a), (a)), 16)
+#define I32_TO_F32(v) _mm_cvtepi32_ps(v)
+
+/* QuantizeLinear, 16 at a time: divide, NaN to 0, clamp to [-128, 127] (cvtps would turn a large
+ * value into INT_MIN), round half to even (cvtps under the default rounding mode), then pack. */
+static void i8_sse2_quantize(const float *x, int8_t *q, size_t n, float scale) {
+    const __m128 s = _mm_set1_ps(scale), lo = _mm_set1_ps(-128.0f), hi = _mm_set1_ps(127.0f);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m128i r[4];
+        for (int k = 0; k < 4; k++) {
+            __m128 v = _mm_div_ps(_mm_loadu_ps(x + i + 4 * k), s);
+            v = _mm_and_ps(v, _mm_cmpord_ps(v, v));
+            r[k] = _mm_cvtps_epi32(_mm_min_ps(_mm_max_ps(v, lo), hi));
+        }
+        const __m128i packed = _mm_packs_epi16(_mm_packs_epi32(r[0], r[1]), _mm_packs_epi32(r[2], r[3]));
+        _mm_storeu_si128((__m128i *)(void *)(q + i), packed);
+    }
+    for (; i < n; i++) q[i] = trit_quantize_i8(x[i], scale);
+}
+#define I8_QUANTIZE i8_sse2_quantize
+#include "tconv_i8_sparse_impl.h"
+
+const trit_tconv_kernel trit_tconv_i8_sparse__sse2 = {
+    "tconv_i8_sparse__sse2", i8_sse2_supports, i8_sse2_packed_size, i8_sse2_pack, i8_sse2_scratch_size, i8_sse2_run,
+};
+#else
+static int unsupported(const trit_conv_shape *s, const trit_ternary_weights *w) {
+    (void)s, (void)w;
+    return 0;
+}
+static size_t no_size(const trit_conv_shape *s, const trit_ternary_weights *w) {
+    (void)s, (void)w;
+    return 0;
+}
+static void no_pack(const trit_conv_shape *s, const trit_ternary_weights *w, void *packed) { (void)s, (void)w, (void)packed; }
+static size_t no_scratch(const trit_conv_shape *s) {
+    (void)s;
+    return 0;
+}
+static void no_run(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
+                   const trit_epilogue *e, float *y, void *scratch) {
+    (void)s, (void)packed, (void)x, (void)bias, (void)e, (void)y, (void)scratch;
+}
+const trit_tconv_kernel trit_tconv_i8_sparse__sse2 = {
+    "tconv_i8_sparse__sse2", unsupported, no_size, no_pack, no_scratch, no_run,
+};
+#endif

@@ -1,0 +1,69 @@
+/* Sparse ± lists over int8 activations on wasm SIMD128 (the body is tconv_i8_sparse_impl.h).
+ * Built without SIMD128 this variant is still listed, but supports() says no. */
+#include "tconv_i8.h"
+
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+
+#define SP_VEC v128_t
+#define SP_LOAD(p) wasm_v128_load(p)
+#define SP_STORE(p, v) wasm_v128_store((p), (v))
+#define SP_ADD wasm_f32x4_add
+#define SP_MUL wasm_f32x4_mul
+#define SP_SPLAT wasm_f32x4_splat
+#define SP_ZERO() wasm_f32x4_const_splat(0.0f)
+#define SP_CLAMP_LOW(v, lo) wasm_f32x4_pmax((v), (lo))
+#define SP_CLAMP_HIGH(v, hi) wasm_f32x4_pmin((v), (hi))
+#define SP_NAME(x) i8_wasm_##x
+#define I16_VEC v128_t
+#define I16_ZERO() wasm_i16x8_const_splat(0)
+#define I16_ADD8(a, p) wasm_i16x8_add((a), wasm_i16x8_load8x8(p))
+#define I16_SUB8(a, p) wasm_i16x8_sub((a), wasm_i16x8_load8x8(p))
+#define I32_VEC v128_t
+#define I32_ZERO() wasm_i32x4_const_splat(0)
+#define I32_ADD wasm_i32x4_add
+#define I32_WIDEN_LOW(a) wasm_i32x4_extend_low_i16x8(a)
+#define I32_WIDEN_HIGH(a) wasm_i32x4_extend_high_i16x8(a)
+#define I32_TO_F32(v) wasm_f32x4_convert_i32x4(v)
+
+/* QuantizeLinear, 16 at a time: divide, round half to even, then the saturating narrowings clamp
+ * to [-128, 127] exactly as trit_quantize_i8 does (trunc_sat maps NaN to 0). */
+static void i8_wasm_quantize(const float *x, int8_t *q, size_t n, float scale) {
+    const v128_t s = wasm_f32x4_splat(scale);
+    size_t i = 0;
+#define I8_Q4(k) wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_div(wasm_v128_load(x + i + 4 * (k)), s)))
+    for (; i + 16 <= n; i += 16) {
+        const v128_t lo = wasm_i16x8_narrow_i32x4(I8_Q4(0), I8_Q4(1)), hi = wasm_i16x8_narrow_i32x4(I8_Q4(2), I8_Q4(3));
+        wasm_v128_store(q + i, wasm_i8x16_narrow_i16x8(lo, hi));
+    }
+#undef I8_Q4
+    for (; i < n; i++) q[i] = trit_quantize_i8(x[i], scale);
+}
+#define I8_QUANTIZE i8_wasm_quantize
+#include "tconv_i8_sparse_impl.h"
+
+const trit_tconv_kernel trit_tconv_i8_sparse__wasmsimd = {
+    "tconv_i8_sparse__wasmsimd", i8_wasm_supports, i8_wasm_packed_size, i8_wasm_pack, i8_wasm_scratch_size, i8_wasm_run,
+};
+#else
+static int unsupported(const trit_conv_shape *s, const trit_ternary_weights *w) {
+    (void)s, (void)w;
+    return 0;
+}
+static size_t no_size(const trit_conv_shape *s, const trit_ternary_weights *w) {
+    (void)s, (void)w;
+    return 0;
+}
+static void no_pack(const trit_conv_shape *s, const trit_ternary_weights *w, void *packed) { (void)s, (void)w, (void)packed; }
+static size_t no_scratch(const trit_conv_shape *s) {
+    (void)s;
+    return 0;
+}
+static void no_run(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
+                   const trit_epilogue *e, float *y, void *scratch) {
+    (void)s, (void)packed, (void)x, (void)bias, (void)e, (void)y, (void)scratch;
+}
+const trit_tconv_kernel trit_tconv_i8_sparse__wasmsimd = {
+    "tconv_i8_sparse__wasmsimd", unsupported, no_size, no_pack, no_scratch, no_run,
+};
+#endif

@@ -1,0 +1,295 @@
+/* Sparse ± lists over int8 activations: the body shared by the SIMD variants of the int8 family
+ * (semantics in tconv_i8.h). The including file defines, then includes this header once:
+ *   SP_VEC, SP_LOAD, SP_STORE, SP_ADD, SP_MUL, SP_SPLAT, SP_ZERO, SP_CLAMP_LOW, SP_CLAMP_HIGH, SP_NAME
+ *                           the f32x4 operations of ../flat_layout.h (output store, epilogue)
+ *   I16_VEC, I16_ZERO()     8 x int16 accumulator
+ *   I16_ADD8(a, p), I16_SUB8(a, p)   a +/- the 8 int8 at p, sign-extended to int16
+ *   I32_VEC, I32_ZERO(), I32_ADD     4 x int32
+ *   I32_WIDEN_LOW(a), I32_WIDEN_HIGH(a)   lanes 0-3 / 4-7 of an I16_VEC as int32
+ *   I32_TO_F32(v)           exact for |v| < 2^24, else round to nearest (like (float) in C)
+ *   I8_QUANTIZE(x, q, n, scale)   q[i] = trit_quantize_i8(x[i], scale) for i < n
+ *
+ * Design (docs/KERNELS.md): the input is quantized once per image, then copied into the flat,
+ * phase-split layout of ../flat_layout.h as int8. A tile is 64 flat pixels in 8 int16x8
+ * accumulators; every non-zero weight costs one index load, 8 sign-extending 8-byte loads and 8
+ * int16 adds for 64 MACs (the f32 kernel does 32). |q| <= 128, so int16 holds 255 terms: lists
+ * run in chunks of at most 255 entries, each chunk widened into int32 (exact), and each list group
+ * is converted to float once, times its scale. */
+#include <stdint.h>
+#include <string.h>
+
+#include "../../alloc.h"
+#include "tconv_i8.h"
+
+#define I8_VECS 8 /* int16x8 accumulators per tile */
+#define SP_TILE (8 * I8_VECS)
+#define SP_VECS (SP_TILE / 4) /* f32x4 vectors per tile */
+#define I8_CHUNK 255           /* 255 * 128 < 32768 */
+#define I8_EACH(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#include "../flat_layout.h"
+#define I8_CHANNEL_OUTER_TILES 4
+
+/* One group of entries: `adds` taps added then `subs` subtracted, the exact sum times `mul`. */
+typedef struct i8_group {
+    int32_t adds, subs;
+    float mul;
+} i8_group;
+
+typedef struct i8_channel {
+    uint32_t first_entry;
+    int32_t group_count;
+    i8_group groups[2 * TRIT_MAX_PLANES];
+} i8_channel;
+
+typedef struct i8_header {
+    int32_t out_channels;
+    float act_scale;
+    uint64_t entry_count;
+} i8_header;
+
+static size_t SP_NAME(tap_offset)(const trit_conv_shape *s, const sp_geometry *g, int tap) {
+    const size_t dy = (size_t)(tap / s->kernel_w) * (size_t)s->dilation_h;
+    const size_t dx = (size_t)(tap % s->kernel_w) * (size_t)s->dilation_w;
+    const size_t phase = (dy % (size_t)s->stride_h) * (size_t)s->stride_w + dx % (size_t)s->stride_w;
+    return phase * g->phase_size + (dy / (size_t)s->stride_h) * g->wq + dx / (size_t)s->stride_w;
+}
+
+/* Offsets (into the padded int8 copy) of the taps of channel o, plane p with code `want`; returns
+ * how many. `entries` may be NULL to count only. */
+static int32_t SP_NAME(list_taps)(const trit_conv_shape *s, const sp_geometry *g, const trit_ternary_weights *w,
+                                  int o, int p, int want, int32_t *entries) {
+    const int cin_g = s->in_channels / s->group, cout_g = s->out_channels / s->group;
+    const int kk = s->kernel_h * s->kernel_w;
+    const int8_t *codes = w->planes[p].codes + (size_t)o * w->per_out;
+    const size_t group_base = (size_t)(o / cout_g) * (size_t)cin_g * g->channel_size;
+    int32_t count = 0;
+    for (size_t k = 0; k < w->per_out; k++) {
+        if (codes[k] != want) continue;
+        const int ci = (int)(k / (size_t)kk), tap = (int)(k % (size_t)kk);
+        if (entries) entries[count] = (int32_t)(group_base + (size_t)ci * g->channel_size + SP_NAME(tap_offset)(s, g, tap));
+        count++;
+    }
+    return count;
+}
+
+/* Byte offsets in scratch: quantized image, padded copy, output targets. */
+typedef struct i8_scratch {
+    size_t image_bytes, pad_offset, targets_offset, total;
+} i8_scratch;
+
+static int SP_NAME(scratch_layout)(const trit_conv_shape *s, const sp_geometry *g, i8_scratch *l) {
+    size_t plane, targets;
+    if (!trit_size_mul((size_t)s->in_h, (size_t)s->in_w, &plane) ||
+        !trit_size_mul(plane, (size_t)s->in_channels, &l->image_bytes))
+        return 0;
+    l->pad_offset = (l->image_bytes + 15) & ~(size_t)15;
+    if (!trit_size_add(l->pad_offset, (g->floats + 15) & ~(size_t)15, &l->targets_offset)) return 0;
+    if (!trit_size_mul(g->flat_count / 4, sizeof(sp_target), &targets)) return 0;
+    return trit_size_add(l->targets_offset, targets, &l->total);
+}
+
+static int SP_NAME(supports)(const trit_conv_shape *s, const trit_ternary_weights *w) {
+    sp_geometry g;
+    i8_scratch l;
+    if (!(w->act_scale > 0.0f && w->act_scale <= 3.0e38f)) return 0;
+    if (!SP_NAME(geometry)(s, &g) || !SP_NAME(scratch_layout)(s, &g, &l)) return 0;
+    if (w->plane_count < 1 || w->plane_count > TRIT_MAX_PLANES || w->out_channels != s->out_channels) return 0;
+    if (s->in_channels % s->group || s->out_channels % s->group) return 0;
+    const size_t per_out = (size_t)(s->in_channels / s->group) * (size_t)s->kernel_h * (size_t)s->kernel_w;
+    if (w->per_out != per_out) return 0;
+    /* a group's int32 sum holds 2 * per_out terms of |q| <= 128 */
+    if (per_out > ((size_t)1 << 22)) return 0;
+    /* a 1x1 output (Gemm) would use 1 lane of 64: the reference is as fast there */
+    if ((size_t)s->out_h * (size_t)s->out_w < 4) return 0;
+    size_t codes;
+    if (!trit_size_mul((size_t)w->out_channels, w->per_out, &codes) || !trit_size_mul(codes, (size_t)w->plane_count, &codes) ||
+        (uint64_t)codes > UINT32_MAX)
+        return 0;
+    return 1;
+}
+
+/* Packs the lists into `packed` (or, when it is NULL, only counts the entries). */
+static uint64_t SP_NAME(build)(const trit_conv_shape *s, const trit_ternary_weights *w, void *packed) {
+    sp_geometry g;
+    SP_NAME(geometry)(s, &g);
+    i8_channel *channels = packed ? (i8_channel *)((unsigned char *)packed + sizeof(i8_header)) : NULL;
+    int32_t *entries = packed ? (int32_t *)((unsigned char *)packed + sizeof(i8_header) +
+                                            (size_t)w->out_channels * sizeof(i8_channel))
+                              : NULL;
+    uint64_t next = 0;
+    for (int o = 0; o < w->out_channels; o++) {
+        i8_channel ch;
+        memset(&ch, 0, sizeof ch);
+        ch.first_entry = (uint32_t)next;
+        for (int p = 0; p < w->plane_count; p++) {
+            const float pos = w->planes[p].pos_scale[o], neg = w->planes[p].neg_scale[o];
+            const int32_t adds = SP_NAME(list_taps)(s, &g, w, o, p, 1, NULL);
+            const int32_t subs = SP_NAME(list_taps)(s, &g, w, o, p, -1, NULL);
+            /* groups in the order of tconv_i8.h's semantics; `from` is the code whose taps a
+             * group adds first (the -1 taps of an asymmetric plane are added, then scaled by -neg) */
+            i8_group want[2];
+            int from[2], n = 0;
+            if (pos == neg) {
+                if (adds + subs && pos != 0.0f) from[n] = 1, want[n++] = (i8_group){adds, subs, pos * w->act_scale};
+            } else {
+                if (adds && pos != 0.0f) from[n] = 1, want[n++] = (i8_group){adds, 0, pos * w->act_scale};
+                if (subs && neg != 0.0f) from[n] = -1, want[n++] = (i8_group){subs, 0, -(neg * w->act_scale)};
+            }
+            for (int i = 0; i < n; i++) {
+                if (entries) {
+                    int32_t *at = entries + next;
+                    at += SP_NAME(list_taps)(s, &g, w, o, p, from[i], at);
+                    if (want[i].subs) SP_NAME(list_taps)(s, &g, w, o, p, -1, at);
+                }
+                next += (uint64_t)want[i].adds + (uint64_t)want[i].subs;
+                ch.groups[ch.group_count++] = want[i];
+            }
+        }
+        if (channels) channels[o] = ch;
+    }
+    return next;
+}
+
+static size_t SP_NAME(packed_size)(const trit_conv_shape *s, const trit_ternary_weights *w) {
+    const uint64_t n = SP_NAME(build)(s, w, NULL);
+    size_t bytes, total;
+    if (n > SIZE_MAX / sizeof(int32_t) || !trit_size_mul((size_t)n, sizeof(int32_t), &bytes)) return 0;
+    if (!trit_size_add(bytes, sizeof(i8_header) + (size_t)w->out_channels * sizeof(i8_channel), &total)) return 0;
+    return total;
+}
+
+static void SP_NAME(pack)(const trit_conv_shape *s, const trit_ternary_weights *w, void *packed) {
+    i8_header *h = packed;
+    memset(h, 0, sizeof *h);
+    h->out_channels = w->out_channels;
+    h->act_scale = w->act_scale;
+    h->entry_count = SP_NAME(build)(s, w, packed);
+}
+
+static size_t SP_NAME(scratch_size)(const trit_conv_shape *s) {
+    sp_geometry g;
+    i8_scratch l;
+    if (!SP_NAME(geometry)(s, &g) || !SP_NAME(scratch_layout)(s, &g, &l)) return 0;
+    return l.total;
+}
+
+/* The padded, phase-split int8 copy of one quantized image (flat_layout.h's fill, on bytes). */
+static void SP_NAME(fill_i8)(const trit_conv_shape *s, const sp_geometry *g, const int8_t *q, int8_t *xpad) {
+    const int sh = s->stride_h, sw = s->stride_w;
+    for (int c = 0; c < s->in_channels; c++) {
+        const int8_t *qc = q + (size_t)c * (size_t)s->in_h * (size_t)s->in_w;
+        for (int r = 0; r < sh; r++)
+            for (int ph = 0; ph < sw; ph++) {
+                int8_t *plane = xpad + (size_t)c * g->channel_size + (size_t)(r * sw + ph) * g->phase_size;
+                for (size_t i = 0; i < g->hq; i++) {
+                    int8_t *row = plane + i * g->wq;
+                    const long iy = (long)i * sh + r - s->pad_top;
+                    if (iy < 0 || iy >= s->in_h) {
+                        memset(row, 0, g->wq);
+                        continue;
+                    }
+                    const int8_t *qrow = qc + (size_t)iy * (size_t)s->in_w;
+                    if (sw == 1) {
+                        const long first = s->pad_left; /* row[j] = qrow[j - first] */
+                        long begin = first < 0 ? 0 : first, end = first + s->in_w;
+                        if (end > (long)g->wq) end = (long)g->wq;
+                        if (begin > end) begin = end;
+                        memset(row, 0, (size_t)begin);
+                        if (end > begin) memcpy(row + begin, qrow + (begin - first), (size_t)(end - begin));
+                        memset(row + end, 0, g->wq - (size_t)end);
+                    } else {
+                        for (size_t j = 0; j < g->wq; j++) {
+                            const long ix = (long)j * sw + ph - s->pad_left;
+                            row[j] = (ix >= 0 && ix < s->in_w) ? qrow[ix] : 0;
+                        }
+                    }
+                }
+            }
+    }
+    memset(xpad + (size_t)s->in_channels * g->channel_size, 0, SP_TILE + g->wq);
+}
+
+/* One tile of 64 flat pixels for one output channel: every group's chunks, scale, store. */
+static inline void SP_NAME(tile_channel)(const i8_channel *ch, const int32_t *entries, const int8_t *base,
+                                         const sp_target *targets, float bias, float *yo, const float *ro,
+                                         SP_VEC lo, SP_VEC hi, float lo_s, float hi_s) {
+    SP_VEC facc[SP_VECS];
+    for (int j = 0; j < SP_VECS; j++) facc[j] = SP_ZERO();
+    const int32_t *idx = entries + ch->first_entry;
+#define I8_DECLARE(v) I16_VEC a##v = I16_ZERO();
+#define I8_ADD_TAP(v) a##v = I16_ADD8(a##v, p + 8 * v);
+#define I8_SUB_TAP(v) a##v = I16_SUB8(a##v, p + 8 * v);
+#define I8_WIDEN(v)                                             \
+    iacc[2 * v] = I32_ADD(iacc[2 * v], I32_WIDEN_LOW(a##v));    \
+    iacc[2 * v + 1] = I32_ADD(iacc[2 * v + 1], I32_WIDEN_HIGH(a##v));
+    for (int gi = 0; gi < ch->group_count; gi++) {
+        const i8_group *grp = &ch->groups[gi];
+        I32_VEC iacc[SP_VECS];
+        for (int j = 0; j < SP_VECS; j++) iacc[j] = I32_ZERO();
+        const int32_t total = grp->adds + grp->subs;
+        int32_t k = 0;
+        while (k < total) {
+            const int32_t chunk_end = total - k > I8_CHUNK ? k + I8_CHUNK : total;
+            const int32_t add_end = chunk_end < grp->adds ? chunk_end : grp->adds;
+            I8_EACH(I8_DECLARE)
+            for (; k < add_end; k++) {
+                const int8_t *p = base + idx[k];
+                I8_EACH(I8_ADD_TAP)
+            }
+            for (; k < chunk_end; k++) {
+                const int8_t *p = base + idx[k];
+                I8_EACH(I8_SUB_TAP)
+            }
+            I8_EACH(I8_WIDEN)
+        }
+        idx += total;
+        const SP_VEC m = SP_SPLAT(grp->mul);
+        for (int j = 0; j < SP_VECS; j++) facc[j] = SP_ADD(facc[j], SP_MUL(I32_TO_F32(iacc[j]), m));
+    }
+#undef I8_DECLARE
+#undef I8_ADD_TAP
+#undef I8_SUB_TAP
+#undef I8_WIDEN
+    const SP_VEC b = SP_SPLAT(bias);
+    for (int j = 0; j < SP_VECS; j++) SP_NAME(store)(SP_ADD(facc[j], b), &targets[j], yo, ro, lo, hi, lo_s, hi_s);
+}
+
+static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
+                         const trit_epilogue *e, float *y, void *scratch) {
+    sp_geometry g;
+    i8_scratch l;
+    SP_NAME(geometry)(s, &g);
+    SP_NAME(scratch_layout)(s, &g, &l);
+    const i8_header *h = packed;
+    const i8_channel *channels = (const i8_channel *)((const unsigned char *)packed + sizeof(i8_header));
+    const int32_t *entries = (const int32_t *)((const unsigned char *)packed + sizeof(i8_header) +
+                                               (size_t)h->out_channels * sizeof(i8_channel));
+    int8_t *image = scratch;
+    int8_t *xpad = (int8_t *)((unsigned char *)scratch + l.pad_offset);
+    sp_target *targets = (sp_target *)((unsigned char *)scratch + l.targets_offset);
+    const size_t out_plane = (size_t)s->out_h * (size_t)s->out_w;
+    const size_t out_image = (size_t)s->out_channels * out_plane;
+    const SP_VEC lo = SP_SPLAT(e->min), hi = SP_SPLAT(e->max);
+    const size_t tiles = g.flat_count / SP_TILE;
+
+    SP_NAME(compute_targets)(s, &g, targets);
+    for (int n = 0; n < s->batch; n++) {
+        I8_QUANTIZE(x + (size_t)n * l.image_bytes, image, l.image_bytes, h->act_scale);
+        SP_NAME(fill_i8)(s, &g, image, xpad);
+        float *yn = y + (size_t)n * out_image;
+        const float *rn = e->residual ? e->residual + (size_t)n * out_image : NULL;
+#define I8_TILE(o, t)                                                                                              \
+    SP_NAME(tile_channel)(&channels[o], entries, xpad + (t) * SP_TILE, targets + (t) * SP_VECS, bias ? bias[o] : 0.0f, \
+                          yn + (size_t)(o) * out_plane, rn ? rn + (size_t)(o) * out_plane : NULL, lo, hi, e->min, e->max)
+        if (tiles <= I8_CHANNEL_OUTER_TILES) {
+            /* small planes, long lists: read each list once */
+            for (int o = 0; o < s->out_channels; o++)
+                for (size_t t = 0; t < tiles; t++) I8_TILE(o, t);
+        } else {
+            /* large planes: the tile's input rows stay in cache while every channel's lists stream past */
+            for (size_t t = 0; t < tiles; t++)
+                for (int o = 0; o < s->out_channels; o++) I8_TILE(o, t);
+        }
+#undef I8_TILE
+    }
+}
