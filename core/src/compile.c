@@ -960,10 +960,63 @@ static int op_batchnorm(compiler *c, int ni, const onnx_node *n) {
     return finish_step(c, s);
 }
 
+/* Relu and Clip on integer tensors (ONNX Clip: every numeric type from opset 12; Relu: signed
+ * integers from opset 14): bounds have the input's type, default to the type's range. */
+static int clamp_int(compiler *c, int ni, const onnx_node *n, int is_relu) {
+    int x = IN(0), y = OUT0;
+    int dtype = c->values[x].dtype;
+    if (dtype != TRIT_UINT8 && dtype != TRIT_INT8 && dtype != TRIT_INT32 && dtype != TRIT_INT64)
+        return node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "the input has type %s (float32, uint8, int8, int32 and int64 are supported)",
+                         onnx_dtype_name(dtype));
+    int64_t lo = dtype == TRIT_UINT8 ? 0 : dtype == TRIT_INT8 ? INT8_MIN : dtype == TRIT_INT32 ? INT32_MIN : INT64_MIN;
+    int64_t hi = dtype == TRIT_UINT8 ? UINT8_MAX : dtype == TRIT_INT8 ? INT8_MAX : dtype == TRIT_INT32 ? INT32_MAX : INT64_MAX;
+    int bound[2] = {-1, -1};
+    if (is_relu) {
+        static const char *const known[] = {NULL};
+        if (!check_attributes(c, n, known)) return 0;
+        if (lo < 0) lo = 0;
+    } else {
+        if (c->onnx.opset < 12)
+            return node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "Clip on %s needs opset 12 or later (this model has opset %lld)",
+                             onnx_dtype_name(dtype), (long long)c->onnx.opset);
+        static const char *const known[] = {NULL};
+        if (!check_attributes(c, n, known)) return 0;
+        for (int i = 0; i < 2; i++) {
+            int id = IN(1 + i);
+            if (id < 0) continue;
+            if (!require_dtype(c, n, id, dtype, i ? "max" : "min")) return 0;
+            if (c->values[id].count != 1) return node_fail(c, n, TRIT_ERROR_SHAPE, "min and max must be scalars");
+            if (!is_const(c, id)) {
+                bound[i] = id;
+                continue;
+            }
+            const void *d = const_data(c, id);
+            int64_t v = dtype == TRIT_UINT8 ? *(const uint8_t *)d : dtype == TRIT_INT8 ? *(const int8_t *)d
+                      : dtype == TRIT_INT32 ? *(const int32_t *)d : *(const int64_t *)d;
+            if (i) hi = v;
+            else lo = v;
+        }
+    }
+    if (!set_shape(c, y, dtype, c->values[x].rank, c->values[x].dims)) return 0;
+    step *s = new_step(c, STEP_CLAMP, ni);
+    if (!s) return 0;
+    s->in[0] = x;
+    s->in[1] = bound[0];
+    s->in[2] = bound[1];
+    s->u.clamp.count = c->values[x].count;
+    s->u.clamp.dtype = dtype;
+    s->u.clamp.imin = lo;
+    s->u.clamp.imax = hi;
+    s->out = y;
+    return finish_step(c, s);
+}
+
 /* Relu and Clip: fused into the producing conv/gemm when it is the only reader. */
 static int op_clamp(compiler *c, int ni, const onnx_node *n, int is_relu) {
     float lo = -INFINITY, hi = INFINITY;
     int min_id = -1, max_id = -1;
+    if (IN(0) < 0) return node_fail(c, n, TRIT_ERROR_FORMAT, "needs an input");
+    if (c->values[IN(0)].dtype != TRIT_FLOAT32) return clamp_int(c, ni, n, is_relu);
     if (is_relu) {
         static const char *const known[] = {NULL};
         if (!check_attributes(c, n, known)) return 0;
@@ -1013,6 +1066,7 @@ static int op_clamp(compiler *c, int ni, const onnx_node *n, int is_relu) {
     s->clamp_min = lo;
     s->clamp_max = hi;
     s->u.clamp.count = c->values[x].count;
+    s->u.clamp.dtype = TRIT_FLOAT32;
     s->out = y;
     /* the clamp bounds live in the epilogue fields; the step has no epilogue of its own */
     return finish_step(c, s);
@@ -1543,8 +1597,9 @@ static int op_dequantize(compiler *c, int ni, const onnx_node *n) {
     if (zero >= 0 && c->values[zero].count != vs->count)
         return node_fail(c, n, TRIT_ERROR_SHAPE, "x_zero_point and x_scale must have the same shape");
     size_t outer = 1, axis_size = 1, inner = vx->count;
-    if (vs->count != 1 || vs->rank == 1) {
-        if (vs->rank != 1) return node_fail(c, n, TRIT_ERROR_SHAPE, "x_scale must be a scalar or 1-D");
+    /* a scalar or one-element x_scale is per-tensor (as onnxruntime reads it); a longer 1-D one per-axis */
+    if (vs->rank > 1) return node_fail(c, n, TRIT_ERROR_SHAPE, "x_scale must be a scalar or 1-D");
+    if (vs->count != 1) {
         if (!normalise_axis(c, n, axis, vx->rank, 0, &axis)) return 0;
         if (vs->dims[0] != vx->dims[axis])
             return node_fail(c, n, TRIT_ERROR_SHAPE, "x_scale has %lld entries, axis %lld has size %lld",

@@ -93,7 +93,11 @@ typedef struct step {
         } fconv;
         trit_gemm_params gemm;
         struct { int batch, channels; size_t spatial; float epsilon; } affine;
-        struct { size_t count; } clamp; /* min/max from in[1], in[2] when present, else clamp_min/max */
+        struct {
+            size_t count;
+            int dtype;          /* float32: bounds in clamp_min/max; integers: in imin/imax */
+            int64_t imin, imax;
+        } clamp; /* min/max from in[1], in[2] when present (runtime bounds), else the fields above */
         struct {
             trit_binary_op op;
             int rank;

@@ -21,6 +21,18 @@ static float scalar_f32(tvalue *values, unsigned char *arena, int id, float fall
     return p ? p[0] : fallback;
 }
 
+/* An integer scalar of the value's own type (uint8, int8, int32, int64), or the fallback. */
+static int64_t scalar_int(tvalue *values, unsigned char *arena, int id, int64_t fallback) {
+    const void *p = trit_value_pointer(values, arena, id);
+    if (!p) return fallback;
+    switch (values[id].dtype) {
+    case TRIT_UINT8: return *(const uint8_t *)p;
+    case TRIT_INT8: return *(const int8_t *)p;
+    case TRIT_INT32: return *(const int32_t *)p;
+    default: return *(const int64_t *)p;
+    }
+}
+
 /* Softmax along a middle axis: x viewed as [outer][n][inner]. Same arithmetic as the reference
  * kernel (subtract the max, exp, divide by the sum), just strided. */
 static void softmax_strided(size_t outer, size_t n, size_t inner, const float *x, float *y) {
@@ -91,6 +103,12 @@ trit_status trit_exec_step(const step *s, tvalue *values, unsigned char *arena, 
         trit_ref_global_maxpool_f32(s->u.affine.batch, s->u.affine.channels, s->u.affine.spatial, P(0), y);
         break;
     case STEP_CLAMP: {
+        if (s->u.clamp.dtype != TRIT_FLOAT32) {
+            int64_t lo = scalar_int(values, arena, s->in[1], s->u.clamp.imin);
+            int64_t hi = scalar_int(values, arena, s->in[2], s->u.clamp.imax);
+            trit_ref_clamp_int((trit_dtype)s->u.clamp.dtype, s->u.clamp.count, P(0), lo, hi, y);
+            break;
+        }
         float lo = scalar_f32(values, arena, s->in[1], s->clamp_min);
         float hi = scalar_f32(values, arena, s->in[2], s->clamp_max);
         trit_ref_clamp_f32(s->u.clamp.count, P(0), lo, hi, y);

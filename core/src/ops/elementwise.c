@@ -23,6 +23,27 @@ void trit_ref_clamp_f32(size_t count, const float *x, float min, float max, floa
     }
 }
 
+void trit_ref_clamp_int(trit_dtype type, size_t count, const void *x, int64_t min, int64_t max, void *y) {
+    for (size_t i = 0; i < count; i++) {
+        int64_t v;
+        switch (type) {
+        case TRIT_UINT8: v = ((const uint8_t *)x)[i]; break;
+        case TRIT_INT8: v = ((const int8_t *)x)[i]; break;
+        case TRIT_INT32: v = ((const int32_t *)x)[i]; break;
+        default: v = ((const int64_t *)x)[i]; break;
+        }
+        if (v < min) v = min;
+        if (v > max) v = max;
+        /* v now lies within the type's range whenever min/max do (the compiler reads them as the type) */
+        switch (type) {
+        case TRIT_UINT8: ((uint8_t *)y)[i] = (uint8_t)v; break;
+        case TRIT_INT8: ((int8_t *)y)[i] = (int8_t)v; break;
+        case TRIT_INT32: ((int32_t *)y)[i] = (int32_t)v; break;
+        default: ((int64_t *)y)[i] = v; break;
+        }
+    }
+}
+
 void trit_ref_channel_affine_f32(int batch, int channels, size_t spatial, const float *x, const float *scale,
                                  const float *shift, const trit_epilogue *e, float *y) {
     size_t i = 0;
