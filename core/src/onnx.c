@@ -135,7 +135,9 @@ static int decode_tensor(decoder *d, const uint8_t *bytes, size_t size, onnx_ten
             if (f.wire_type != PB_VARINT) return malformed(d, what);
             t->dtype = (int)(int32_t)f.value;
             break;
-        case 3: return fail(d, TRIT_ERROR_UNSUPPORTED, "segmented tensors are not supported");
+        case 3:
+            if (f.wire_type != PB_BYTES) return malformed(d, what);
+            return fail(d, TRIT_ERROR_UNSUPPORTED, "segmented tensors are not supported");
         case 4: if (!count_field(d, &f, PB_FIXED32, &float_count, what)) return 0; break;
         case 5: if (!count_field(d, &f, PB_VARINT, &int32_count, what)) return 0; break;
         case 6: other_count++; break;
@@ -150,7 +152,9 @@ static int decode_tensor(decoder *d, const uint8_t *bytes, size_t size, onnx_ten
             has_raw = 1;
             break;
         case 10: case 11: other_count++; break;
-        case 13: return fail(d, TRIT_ERROR_UNSUPPORTED, "tensor '%s': external data is not supported", t->name);
+        case 13:
+            if (f.wire_type != PB_BYTES) return malformed(d, what);
+            return fail(d, TRIT_ERROR_UNSUPPORTED, "tensor '%s': external data is not supported", t->name);
         case 14:
             if (f.wire_type != PB_VARINT) return malformed(d, what);
             if (f.value != 0)
@@ -313,6 +317,9 @@ static int decode_node(decoder *d, const uint8_t *bytes, size_t size, onnx_node 
         if ((f.number >= 1 && f.number <= 5) || f.number == 7) {
             if (f.wire_type != PB_BYTES) return malformed(d, what);
         }
+        /* name and op_type first, so that an attribute's error can name its node */
+        if (f.number == 3 && !(n->name = dup_string(d, &f))) return 0;
+        if (f.number == 4 && !(n->op_type = dup_string(d, &f))) return 0;
         if (f.number == 1) n->input_count++;
         else if (f.number == 2) n->output_count++;
         else if (f.number == 5) n->attribute_count++;
@@ -329,11 +336,19 @@ static int decode_node(decoder *d, const uint8_t *bytes, size_t size, onnx_node 
         switch (f.number) {
         case 1: if (!(n->inputs[ni++] = dup_string(d, &f))) return 0; break;
         case 2: if (!(n->outputs[no++] = dup_string(d, &f))) return 0; break;
-        case 3: if (!(n->name = dup_string(d, &f))) return 0; break;
-        case 4: if (!(n->op_type = dup_string(d, &f))) return 0; break;
         case 7: if (!(n->domain = dup_string(d, &f))) return 0; break;
         case 5:
-            if (!decode_attribute(d, f.bytes, f.length, &n->attributes[na++])) return 0;
+            if (!decode_attribute(d, f.bytes, f.length, &n->attributes[na])) {
+                if (d->status != TRIT_ERROR_MEMORY) { /* "node 'conv1' (Conv): attribute 'value': <why>" */
+                    char why[256];
+                    snprintf(why, sizeof why, "%s", d->message);
+                    const char *label = n->name[0] ? n->name : no && n->outputs[0][0] ? n->outputs[0] : "?";
+                    snprintf(d->message, d->message_size, "node '%s' (%s): attribute '%s': %s", label, n->op_type,
+                             n->attributes[na].name ? n->attributes[na].name : "", why);
+                }
+                return 0;
+            }
+            na++;
             break;
         default: break;
         }

@@ -106,6 +106,27 @@ static void test_tensors(void) {
     trit_free(t.data);
     pbw_free(&w);
 
+    /* int32_data holding uint8 (packed) and int32 values: every element type from the typed fields */
+    pbw_uint(&w, 1, 3);
+    pbw_uint(&w, 2, TRIT_UINT8);
+    pbw_bytes(&w, 5, "\x00\xff\x01\x80\x01", 5); /* packed varints 0, 255, 128 */
+    CHECK(decode_tensor_bytes(&w, &t, &pool) == TRIT_OK);
+    CHECK(t.count == 3 && ((uint8_t *)t.data)[0] == 0 && ((uint8_t *)t.data)[1] == 255 && ((uint8_t *)t.data)[2] == 128);
+    trit_free(t.data);
+    pbw_free(&w);
+    pbw_uint(&w, 1, 2);
+    pbw_uint(&w, 2, TRIT_INT32);
+    pbw_uint(&w, 5, (uint64_t)(int64_t)INT32_MIN);
+    pbw_uint(&w, 5, (uint64_t)INT32_MAX);
+    CHECK(decode_tensor_bytes(&w, &t, &pool) == TRIT_OK);
+    CHECK(t.count == 2 && ((int32_t *)t.data)[0] == INT32_MIN && ((int32_t *)t.data)[1] == INT32_MAX);
+    trit_free(t.data);
+    pbw_free(&w);
+
+    /* a text file read as a tensor: "hello" is field 13 (external_data) with the varint wire type,
+     * which is a malformed message, not an external-data tensor */
+    CHECK(onnx_decode_tensor("hello\n", 6, &limits, &pool, &t, (char[128]){0}, 128) == TRIT_ERROR_FORMAT);
+
     /* int64_data mixed packed and unpacked */
     pbw_uint(&w, 1, 3);
     pbw_uint(&w, 2, TRIT_INT64);
