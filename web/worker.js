@@ -52,46 +52,68 @@ async function loadModel({ url, simd }) {
     }
 }
 
-// Rectangle (in source pixels) that the preprocessing keeps: the shorter side is resized to
-// `resize`, then the centre height×width is cropped (docs/FORMAT.md).
-function cropRect(width, height, pre) {
-    const scale = pre.resize / Math.min(width, height);
-    const scaledW = Math.max(pre.width, Math.round(width * scale));
-    const scaledH = Math.max(pre.height, Math.round(height * scale));
-    const sx = scaledW / width, sy = scaledH / height;
-    const x0 = Math.floor((scaledW - pre.width) / 2), y0 = Math.floor((scaledH - pre.height) / 2);
-    return { x: x0 / sx, y: y0 / sy, width: pre.width / sx, height: pre.height / sy, sx, sy, x0, y0 };
+// The network's input as 8-bit RGBA, for the page's preview: the engine's preprocessing
+// (core/src/image.c, docs/FORMAT.md) before mean/std, in the same arithmetic, rounded to bytes.
+// The shorter side is resized to `resize` (the other to round(side * resize / shorter), halves up),
+// each axis resampled on its own (identity; exact box average when shrinking with filter "area";
+// otherwise bilinear with half-pixel centres), then the centre height×width is kept.
+const scaledSide = (side, resize, shorter) => Math.max(1, Math.floor((2 * side * resize + shorter) / (2 * shorter)));
+
+// Taps of the `count` output coordinates from resized coordinate `offset`, for an axis going from
+// `src` to `dst` pixels: [{ first, weights }].
+function axisTaps(src, dst, offset, count, filter) {
+    const taps = [];
+    for (let x = 0; x < count; x++) {
+        const rx = offset + x;
+        if (dst === src) {
+            taps.push({ first: rx, weights: [1] });
+        } else if (dst < src && filter !== 'bilinear') {
+            const lo = rx * src, hi = (rx + 1) * src; // in units of 1/dst source pixels
+            const first = Math.floor(lo / dst), last = Math.floor((hi - 1) / dst);
+            const weights = [];
+            for (let i = first; i <= last; i++) weights.push((Math.min(hi, (i + 1) * dst) - Math.max(lo, i * dst)) / src);
+            taps.push({ first, weights });
+        } else {
+            const denominator = 2 * dst;
+            const numerator = Math.min(Math.max((2 * rx + 1) * src - dst, 0), (src - 1) * denominator);
+            const first = Math.floor(numerator / denominator), remainder = numerator % denominator;
+            const f = remainder / denominator;
+            taps.push({ first, weights: remainder === 0 ? [1] : [1 - f, f] });
+        }
+    }
+    return taps;
 }
 
-// The network's input as 8-bit RGBA, for the page's preview: an area (box) average over each
-// output pixel's footprint in the source. The SDK does the real preprocessing, in wasm.
 function previewPixels({ data, width, height }, pre) {
-    const rect = cropRect(width, height, pre);
+    const resizedW = width <= height ? pre.resize : scaledSide(width, pre.resize, height);
+    const resizedH = width <= height ? scaledSide(height, pre.resize, width) : pre.resize;
+    if (resizedW < pre.width || resizedH < pre.height) return null; // the engine refuses this image too
+    const left = Math.floor((resizedW - pre.width) / 2), top = Math.floor((resizedH - pre.height) / 2);
+    const xTaps = axisTaps(width, resizedW, left, pre.width, pre.filter);
+    const yTaps = axisTaps(height, resizedH, top, pre.height, pre.filter);
     const out = new Uint8ClampedArray(pre.width * pre.height * 4);
-    for (let oy = 0; oy < pre.height; oy++) {
-        const y0 = (rect.y0 + oy) / rect.sy, y1 = (rect.y0 + oy + 1) / rect.sy;
-        for (let ox = 0; ox < pre.width; ox++) {
-            const x0 = (rect.x0 + ox) / rect.sx, x1 = (rect.x0 + ox + 1) / rect.sx;
-            let r = 0, g = 0, b = 0, area = 0;
-            for (let y = Math.floor(y0); y < Math.min(height, Math.ceil(y1)); y++) {
-                const wy = Math.min(y + 1, y1) - Math.max(y, y0);
-                for (let x = Math.floor(x0); x < Math.min(width, Math.ceil(x1)); x++) {
-                    const w = wy * (Math.min(x + 1, x1) - Math.max(x, x0));
-                    const i = (y * width + x) * 4;
-                    r += w * data[i];
-                    g += w * data[i + 1];
-                    b += w * data[i + 2];
-                    area += w;
+    for (let y = 0; y < pre.height; y++) {
+        const ty = yTaps[y];
+        for (let x = 0; x < pre.width; x++) {
+            const tx = xTaps[x];
+            const o = (y * pre.width + x) * 4;
+            for (let c = 0; c < 3; c++) {
+                let value = 0;
+                for (let j = 0; j < ty.weights.length; j++) {
+                    const row = (ty.first + j) * width;
+                    let rowValue = 0;
+                    for (let i = 0; i < tx.weights.length; i++) rowValue += tx.weights[i] * data[(row + tx.first + i) * 4 + c];
+                    value += ty.weights[j] * rowValue;
                 }
+                out[o + c] = Math.round(value);
             }
-            const o = (oy * pre.width + ox) * 4;
-            out[o] = r / area;
-            out[o + 1] = g / area;
-            out[o + 2] = b / area;
             out[o + 3] = 255;
         }
     }
-    return { data: out, width: pre.width, height: pre.height, crop: { x: rect.x, y: rect.y, width: rect.width, height: rect.height } };
+    // The crop in source pixels, for the dashed box on the page.
+    const sx = width / resizedW, sy = height / resizedH;
+    const crop = { x: left * sx, y: top * sy, width: pre.width * sx, height: pre.height * sy };
+    return { data: out, width: pre.width, height: pre.height, crop };
 }
 
 async function classify({ pixels, encoded, topK, preprocess }) {

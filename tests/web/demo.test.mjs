@@ -198,6 +198,84 @@ describe('camera choice', () => {
     });
 });
 
+describe('inference slower than the camera', () => {
+    test('frames are skipped, never queued; the page stays responsive while the worker is busy', async () => {
+        const DELAY = 250; // ms of extra work per classify, inside the worker
+        const y4m = writeY4m(path.join(ARTIFACTS, 'camera.y4m'), testPicture());
+        const tab = await openPage(await browserWith(CAMERA_FLAGS(y4m)));
+        const { page, context } = tab;
+        // The page's worker.js, made slow: every classify busy-waits DELAY ms in the worker first.
+        await context.route('**/web/worker.js', async (route) => {
+            const response = await route.fetch();
+            const body = (await response.text()) + `
+const slowClassify = handlers.classify;
+handlers.classify = async (message) => {
+    const end = performance.now() + ${DELAY};
+    while (performance.now() < end);
+    return slowClassify(message);
+};
+self.slowedDown = true;
+`;
+            await route.fulfill({ response, body });
+        });
+        // Count classify requests in flight (sent to the worker, not yet answered) and main-thread long tasks.
+        await context.addInitScript(() => {
+            const stats = (window.__classify = { inFlight: 0, maxInFlight: 0, sent: 0, longestTask: 0 });
+            const NativeWorker = window.Worker;
+            window.Worker = class extends NativeWorker {
+                constructor(...args) {
+                    super(...args);
+                    this.addEventListener('message', ({ data }) => { if (data?.type === 'classify') stats.inFlight--; });
+                }
+                postMessage(message, ...rest) {
+                    if (message?.type === 'classify') {
+                        stats.sent++;
+                        stats.maxInFlight = Math.max(stats.maxInFlight, ++stats.inFlight);
+                    }
+                    return super.postMessage(message, ...rest);
+                }
+            };
+            new PerformanceObserver((list) => {
+                for (const e of list.getEntries()) stats.longestTask = Math.max(stats.longestTask, e.duration);
+            }).observe({ type: 'longtask', buffered: true });
+        });
+        await page.goto(server.page);
+        await page.waitForSelector('html[data-model="ready"]', { timeout: 20000 });
+        await page.click('#camera-start');
+        await page.waitForFunction(() => Number(document.querySelector('#results').dataset.updates) >= 2, null, { timeout: 10000 });
+        const read = () => page.evaluate(() => ({
+            ...window.__classify,
+            updates: Number(document.querySelector('#results').dataset.updates),
+            skipped: Number(document.querySelector('#stat-skipped').textContent),
+        }));
+        const before = await read();
+        await page.evaluate(() => { window.__classify.longestTask = 0; });
+        // Main-thread responsiveness, measured from inside: the largest gap between 10 ms timers over 3 s.
+        const worstTimerGap = await page.evaluate(() => new Promise((resolve) => {
+            let last = performance.now(), worst = 0;
+            const end = last + 3000;
+            const tick = () => {
+                const now = performance.now();
+                worst = Math.max(worst, now - last);
+                last = now;
+                if (now < end) setTimeout(tick, 10); else resolve(worst);
+            };
+            setTimeout(tick, 10);
+        }));
+        const after = await read();
+        const results = after.updates - before.updates, skipped = after.skipped - before.skipped;
+        assert.equal(after.maxInFlight, 1, 'more than one frame was handed to the worker at a time');
+        assert.ok(results >= 3, `results keep coming, slower (${results} in 3 s)`);
+        assert.ok(results <= Math.ceil(3000 / DELAY) + 1, `${results} results in 3 s with ${DELAY} ms per inference`);
+        assert.ok(skipped > results && skipped >= 20, `${skipped} frames skipped vs ${results} classified in 3 s`);
+        assert.ok(after.sent - before.sent <= results + 1, 'every frame sent was answered: none queued');
+        assert.ok(after.longestTask < DELAY, `a main-thread task took ${after.longestTask} ms: inference on the page?`);
+        assert.ok(worstTimerGap < DELAY, `the page was unresponsive for ${worstTimerGap.toFixed(0)} ms`);
+        await screenshot(page, 'camera-slow-inference');
+        assertNoProblems(tab);
+    });
+});
+
 describe('camera errors', () => {
     test('permission denied, no camera, insecure context: clear messages, images still work', async () => {
         // No --use-fake-ui-for-media-stream: the permission prompt cannot be answered, so it is denied.
@@ -369,6 +447,59 @@ describe('images and models', () => {
         }
         assert.deepEqual(answers['0'].map((r) => r.index), answers['1'].map((r) => r.index));
         answers['0'].forEach((r, i) => assert.ok(Math.abs(r.probability - answers['1'][i].probability) < 1e-5));
+    });
+
+    test('the preview is the network input: the centre crop, exact for a picture of 10×10 blocks', async () => {
+        // 480×320 of 10×10 blocks of random colours: the engine resizes it to 48×32 (an exact 10:1 box
+        // average, so each block becomes one pixel) and keeps the centre 32×32, i.e. block columns 8..39.
+        const W = 480, H = 320, B = 10;
+        let seed = 12345;
+        const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255;
+        const blocks = Array.from({ length: (H / B) * (W / B) }, () => [random(), random(), random()]);
+        const data = new Uint8ClampedArray(W * H * 4);
+        for (let y = 0; y < H; y++) {
+            for (let x = 0; x < W; x++) {
+                data.set([...blocks[Math.floor(y / B) * (W / B) + Math.floor(x / B)], 255], (y * W + x) * 4);
+            }
+        }
+        const tab = await openDemo(browser);
+        const { page } = tab;
+        await page.setInputFiles('#file-input', { name: 'blocks.bmp', mimeType: 'image/bmp', buffer: bmp({ data, width: W, height: H }) });
+        await page.waitForSelector('#stage[data-classified="blocks.bmp"]', { timeout: 10000 });
+        const preview = await page.$eval('#net-input', (c) => ({
+            width: c.width, height: c.height, data: [...c.getContext('2d').getImageData(0, 0, c.width, c.height).data],
+        }));
+        assert.deepEqual([preview.width, preview.height], [32, 32]);
+        let wrong = 0;
+        for (let y = 0; y < 32; y++) {
+            for (let x = 0; x < 32; x++) {
+                const want = blocks[y * (W / B) + 8 + x];
+                const i = (y * 32 + x) * 4;
+                if (want.some((v, c) => preview.data[i + c] !== v)) wrong++;
+            }
+        }
+        assert.equal(wrong, 0, `${wrong} of 1024 preview pixels are not the centre crop`);
+        // The dashed box on the picture marks the same crop: source columns 80..400.
+        const box = await page.$eval('#overlay', (c) => {
+            const d = c.getContext('2d').getImageData(0, c.height >> 1, c.width, 1).data;
+            const shaded = [];
+            for (let x = 0; x < c.width; x++) shaded.push(d[4 * x + 3] > 0);
+            return { width: c.width, first: shaded.indexOf(false), last: shaded.lastIndexOf(false) };
+        });
+        assert.equal(box.width, W);
+        assert.ok(Math.abs(box.first - 80) <= 4 && Math.abs(box.last - 399) <= 4, `crop box at ${box.first}..${box.last}`);
+        // And the engine in Node, given only the preview, answers what the page shows.
+        const model = await load(modelPath(manifest.models[0]));
+        try {
+            const expected = await model.classify({ data: new Uint8Array(preview.data), width: 32, height: 32 }, { topK: 5 });
+            const shown = await shownTop(page);
+            assert.deepEqual(shown.map((r) => r.index), expected.map((r) => r.index));
+            shown.forEach((r, i) => assert.ok(Math.abs(r.probability - expected[i].probability) < 1e-6, `rank ${i + 1}`));
+        } finally {
+            model.dispose();
+        }
+        await screenshot(page, 'preview-blocks');
+        assertNoProblems(tab);
     });
 
     test('look inside: layer picture and sparsity chart', async () => {
