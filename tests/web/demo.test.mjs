@@ -528,6 +528,126 @@ describe('images and models', () => {
     });
 });
 
+describe('accessibility', () => {
+    // WCAG 2 contrast of every visible text element against the colours behind it (light and dark schemes);
+    // disabled controls are exempt, and so is text over the camera picture.
+    const contrastProblems = (page) => page.evaluate(() => {
+        const parse = (css) => {
+            const m = /rgba?\(([\d.]+),? ([\d.]+),? ([\d.]+)(?:,? \/? ?([\d.]+))?\)/.exec(css);
+            if (!m) throw new Error(`cannot read colour ${css}`);
+            return [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : Number(m[4])];
+        };
+        const over = ([r, g, b, a], [R, G, B]) => [r * a + R * (1 - a), g * a + G * (1 - a), b * a + B * (1 - a)];
+        const background = (el) => {
+            const layers = [];
+            for (let e = el; e; e = e.parentElement) {
+                const c = parse(getComputedStyle(e).backgroundColor);
+                if (c[3] > 0) layers.push(c);
+                if (c[3] === 1) break;
+            }
+            return layers.reverse().reduce((under, c) => over(c, under), [255, 255, 255]);
+        };
+        const luminance = (rgb) => {
+            const [r, g, b] = rgb.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        const problems = [];
+        let checked = 0;
+        for (const el of document.querySelectorAll('body *')) {
+            if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+            if (!el.checkVisibility?.() || el.closest('#stage, :disabled, .visually-hidden, option')) continue;
+            const style = getComputedStyle(el);
+            const bg = background(el);
+            const fg = over(parse(style.color), bg);
+            const [l1, l2] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+            const ratio = (l1 + 0.05) / (l2 + 0.05);
+            const size = Number.parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+            const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+            checked++;
+            if (ratio < needed) problems.push(`${el.tagName}#${el.id}.${el.className} "${el.textContent.trim().slice(0, 30)}": ${ratio.toFixed(2)} < ${needed}`);
+        }
+        return { checked, problems };
+    });
+
+    test('keyboard only, named controls, visible focus, text contrast in light and dark', async () => {
+        // Chromium's two generated fake cameras (a video file would make it one).
+        const browser = await browserWith(['--use-fake-device-for-media-stream=device-count=2', '--use-fake-ui-for-media-stream']);
+        for (const colorScheme of ['light', 'dark']) {
+            const tab = await openPage(browser);
+            const { page, context } = tab;
+            await page.emulateMedia({ colorScheme });
+            await page.goto(server.page);
+            await page.waitForSelector('html[data-model="ready"]', { timeout: 20000 });
+
+            // Tab through the page from the top: which controls get focus, and is the focus visible?
+            const tabThrough = async () => {
+                // One full cycle of Tab presses, from wherever the focus is (the document itself is skipped).
+                const seen = [];
+                for (let i = 0; i < 25; i++) {
+                    await page.keyboard.press('Tab');
+                    const f = await page.evaluate(() => {
+                        const e = document.activeElement;
+                        if (!e || e === document.body) return null;
+                        const ring = (x) => x && Number.parseFloat(getComputedStyle(x).outlineWidth) >= 2 &&
+                            getComputedStyle(x).outlineStyle !== 'none';
+                        return { id: e.id, visibleFocus: ring(e) || [...(e.labels ?? [])].some(ring) };
+                    });
+                    if (!f) continue;
+                    if (seen.some((s) => s.id === f.id)) break;
+                    seen.push(f);
+                }
+                return seen;
+            };
+            const controls = () => page.$$eval('button, select, input, a[href], [tabindex]', (els) =>
+                els.filter((e) => !e.disabled && e.closest('[hidden]') === null && e.tabIndex >= 0).map((e) => e.id));
+            let order = await tabThrough();
+            assert.deepEqual(order.map((f) => f.id).sort(), (await controls()).sort(), `${colorScheme}: Tab reaches every control`);
+            for (const f of order) assert.ok(f.visibleFocus, `${colorScheme}: #${f.id} shows no focus ring`);
+
+            // Start the camera with Enter; with two cameras a picker joins the tab order; stop with Space.
+            await page.focus('#camera-start');
+            await page.keyboard.press('Enter');
+            await page.waitForSelector('html[data-camera="on"]', { timeout: 10000 });
+            await page.waitForSelector('#results[data-count="5"]', { timeout: 10000 });
+            order = await tabThrough();
+            assert.ok(order.some((f) => f.id === 'camera-select'), `${colorScheme}: camera picker reachable`);
+            assert.deepEqual(order.map((f) => f.id).sort(), (await controls()).sort());
+            for (const f of order) assert.ok(f.visibleFocus, `${colorScheme}: #${f.id} shows no focus ring`);
+
+            // Every focusable node in the accessibility tree has a name; the live regions exist.
+            const cdp = await context.newCDPSession(page);
+            const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+            const unnamed = nodes.filter((n) => !n.ignored && n.properties?.some((p) => p.name === 'focusable' && p.value.value) &&
+                !['RootWebArea', 'WebArea'].includes(n.role?.value) && !n.name?.value?.trim());
+            assert.deepEqual(unnamed.map((n) => `${n.role?.value} ${n.backendDOMNodeId}`), [], `${colorScheme}: focusable without a name`);
+            const images = nodes.filter((n) => !n.ignored && n.role?.value === 'image');
+            assert.ok(images.length >= 3 && images.every((n) => n.name?.value?.trim()),
+                `${colorScheme}: pictures have names: ${JSON.stringify(images.map((n) => n.name?.value ?? null))}`);
+            assert.equal(await page.getAttribute('#camera-message', 'role'), 'status');
+            assert.equal(await page.getAttribute('#alert', 'role'), 'alert');
+
+            const contrast = await contrastProblems(page);
+            assert.ok(contrast.checked > 40, `${contrast.checked} text elements checked`);
+            assert.deepEqual(contrast.problems, [], `${colorScheme}: text contrast`);
+
+            // The model picker by keyboard: arrow keys switch the model.
+            const first = await page.$eval('#model-select', (s) => s.value);
+            const n = await updates(page);
+            await page.focus('#model-select');
+            await page.keyboard.press('ArrowDown');
+            await page.waitForFunction((id) => document.querySelector('#model-select').value !== id &&
+                document.documentElement.dataset.model === 'ready', first, { timeout: 20000 });
+            await page.waitForFunction((k) => Number(document.querySelector('#results').dataset.updates) > k, n, { timeout: 10000 });
+            await page.focus('#camera-stop');
+            await page.keyboard.press('Space');
+            await page.waitForSelector('html[data-camera="off"]');
+            await screenshot(page, `accessibility-${colorScheme}`);
+            assertNoProblems(tab);
+            await tab.close();
+        }
+    });
+});
+
 describe('what `make serve` offers', () => {
     test('every model in the default list (models/, else the stand-ins) loads, matches its listing and classifies', async (t) => {
         const plain = await startServer();
