@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS, ROOT, launch, openPage, screenshot, startServer, testPicture, writeY4m } from './helpers.mjs';
 import { load } from '../../js_sdk/trit.js';
@@ -499,6 +499,50 @@ describe('images and models', () => {
             model.dispose();
         }
         await screenshot(page, 'preview-blocks');
+        assertNoProblems(tab);
+    });
+
+    test('download progress for the engine and the model; the bytes downloaded add up', async () => {
+        const tab = await openPage(browser);
+        const { page, context } = tab;
+        // Every value the two progress bars take while loading.
+        await context.addInitScript(() => {
+            window.__progress = { 'wasm-progress': [], 'model-progress': [] };
+            document.addEventListener('DOMContentLoaded', () => {
+                for (const id of Object.keys(window.__progress)) {
+                    const bar = document.getElementById(id);
+                    new MutationObserver(() => window.__progress[id].push([bar.value, bar.max]))
+                        .observe(bar, { attributes: true, attributeFilter: ['value', 'max'] });
+                }
+            });
+        });
+        // A 200 kB/s line, so the downloads take a while (applies to the worker's fetches too).
+        const cdp = await context.newCDPSession(page);
+        await cdp.send('Network.enable');
+        await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: 200e3, uploadThroughput: 1e6 });
+        await page.goto(server.page);
+        await page.waitForSelector('html[data-model="ready"]', { timeout: 30000 });
+        await page.waitForFunction(() => document.querySelector('#stat-bytes').dataset.bytes !== undefined);
+        const seen = await page.evaluate(() => window.__progress);
+        const wasmFile = path.join(ROOT, 'build/wasm', (await page.textContent('#simd-badge')) === 'SIMD: on' ? 'trit.wasm' : 'trit-nosimd.wasm');
+        const totals = { 'wasm-progress': statSync(wasmFile).size, 'model-progress': manifest.models[0].bytes };
+        for (const [id, values] of Object.entries(seen)) {
+            const total = totals[id];
+            const partial = values.filter(([v, max]) => max === total && v > 0 && v < total);
+            assert.ok(partial.length >= 3, `${id}: ${partial.length} intermediate values of ${total} bytes`);
+            for (let i = 1; i < partial.length; i++) assert.ok(partial[i][0] >= partial[i - 1][0], `${id} goes backwards`);
+            assert.deepEqual(await page.$eval(`#${id}`, (b) => [b.value, b.max]), [total, total], `${id} ends full`);
+        }
+        assert.equal(await page.textContent('#model-progress-text'), await page.evaluate(
+            (n) => (n < 1e6 ? `${(n / 1000).toFixed(n < 1e4 ? 1 : 0)} kB` : `${(n / 1e6).toFixed(2)} MB`), totals['model-progress']));
+        // Downloaded = the page's files + models.json + the engine + the model, byte for byte.
+        const pageFiles = ['web/index.html', 'web/style.css', 'web/app.js', 'web/worker.js', 'js_sdk/trit.js']
+            .reduce((sum, f) => sum + statSync(path.join(ROOT, f)).size, 0);
+        const listBytes = (await (await fetch(`${server.origin}/web/models.json`)).arrayBuffer()).byteLength;
+        const expected = pageFiles + listBytes + totals['wasm-progress'] + totals['model-progress'];
+        const shown = Number(await page.$eval('#stat-bytes', (e) => e.dataset.bytes));
+        assert.equal(shown, expected, `downloaded ${shown} vs files ${expected} (${await page.getAttribute('#stat-bytes', 'title')})`);
+        await screenshot(page, 'download-progress');
         assertNoProblems(tab);
     });
 
