@@ -646,21 +646,30 @@ typedef struct window {
     int64_t out[2];
 } window;
 
-/* kernel_shape/strides/dilations/pads/auto_pad/ceil_mode → output size and begin/end pads. */
+/* kernel_shape/strides/dilations/pads/auto_pad/ceil_mode → output size and begin/end pads.
+ * spatial = 1 (1-D pooling, viewed as H = 1): in_hw, kernel_hw and the attributes describe W only. */
 static int window_geometry(compiler *c, const onnx_node *n, const int64_t *in_hw, const int64_t *kernel_hw, int ceil_mode,
-                           window *w) {
+                           int spatial, window *w) {
     const int64_t *strides, *dilations, *pads;
     size_t ns, nd, np;
     const char *auto_pad;
     if (!attr_ints(c, n, "strides", &strides, &ns) || !attr_ints(c, n, "dilations", &dilations, &nd) ||
         !attr_ints(c, n, "pads", &pads, &np) || !attr_string(c, n, "auto_pad", "NOTSET", &auto_pad))
         return 0;
-    if ((ns != (size_t)-1 && ns != 2) || (nd != (size_t)-1 && nd != 2) || (np != (size_t)-1 && np != 4))
-        return node_fail(c, n, TRIT_ERROR_SHAPE, "strides, dilations and pads must have 2, 2 and 4 entries");
+    size_t sp = (size_t)spatial;
+    if ((ns != (size_t)-1 && ns != sp) || (nd != (size_t)-1 && nd != sp) || (np != (size_t)-1 && np != 2 * sp))
+        return node_fail(c, n, TRIT_ERROR_SHAPE, "strides, dilations and pads must have %zu, %zu and %zu entries", sp, sp, 2 * sp);
+    int64_t pads4[4] = {0, 0, 0, 0}, one_hw[2] = {1, in_hw[0]}, one_k[2] = {1, kernel_hw[0]};
+    if (spatial == 1) { /* H is a unit dimension: kernel 1, stride 1, no padding */
+        if (pads) pads4[1] = pads[0], pads4[3] = pads[1], pads = pads4;
+        in_hw = one_hw;
+        kernel_hw = one_k;
+    }
     for (int i = 0; i < 2; i++) {
+        int attr = spatial == 1 ? i - 1 : i; /* -1: the unit H dimension */
         w->kernel[i] = kernel_hw[i];
-        w->strides[i] = strides ? strides[i] : 1;
-        w->dilations[i] = dilations ? dilations[i] : 1;
+        w->strides[i] = strides && attr >= 0 ? strides[attr] : 1;
+        w->dilations[i] = dilations && attr >= 0 ? dilations[attr] : 1;
         if (w->strides[i] < 1 || w->dilations[i] < 1 || w->kernel[i] < 1)
             return node_fail(c, n, TRIT_ERROR_SHAPE, "kernel, strides and dilations must be positive");
         if (w->kernel[i] > c->limits.max_spatial || w->strides[i] > c->limits.max_spatial ||
@@ -788,7 +797,7 @@ static int op_conv(compiler *c, int ni, const onnx_node *n) {
             return node_fail(c, n, TRIT_ERROR_SHAPE, "bias B must have shape [%lld]", (long long)cout);
     }
     window win;
-    if (!window_geometry(c, n, &vx->dims[2], &vw->dims[2], 0, &win)) return 0;
+    if (!window_geometry(c, n, &vx->dims[2], &vw->dims[2], 0, 2, &win)) return 0;
     if (win.out[0] < 1 || win.out[1] < 1) return node_fail(c, n, TRIT_ERROR_SHAPE, "output would be empty");
     int64_t out_dims[4] = {vx->dims[0], cout, win.out[0], win.out[1]};
     if (!set_shape(c, y, TRIT_FLOAT32, 4, out_dims)) return 0;
@@ -1165,24 +1174,31 @@ static int op_pool(compiler *c, int ni, const onnx_node *n, int is_max) {
     }
     int x = IN(0), y = OUT0;
     if (x < 0) return node_fail(c, n, TRIT_ERROR_FORMAT, "needs an input");
-    if (!require_dtype(c, n, x, TRIT_FLOAT32, "X")) return 0;
+    int dtype = c->values[x].dtype;
+    if (!(is_max && (dtype == TRIT_UINT8 || dtype == TRIT_INT8)) && !require_dtype(c, n, x, TRIT_FLOAT32, "X")) return 0;
     tvalue *vx = &c->values[x];
-    if (vx->rank != 4) return node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "only 2-D pooling (rank-4 X) is supported, X has rank %d", vx->rank);
+    if (vx->rank != 4 && vx->rank != 3)
+        return node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "only 1-D and 2-D pooling (rank-3 or rank-4 X) are supported, X has rank %d",
+                         vx->rank);
+    int spatial = vx->rank - 2;
     const int64_t *kernel_shape;
     size_t nk;
     int64_t ceil_mode, count_include_pad;
     if (!attr_ints(c, n, "kernel_shape", &kernel_shape, &nk) || !attr_int(c, n, "ceil_mode", 0, &ceil_mode) ||
         !attr_int(c, n, "count_include_pad", 0, &count_include_pad))
         return 0;
-    if (!kernel_shape || nk != 2) return node_fail(c, n, TRIT_ERROR_SHAPE, "kernel_shape must have 2 entries");
+    if (!kernel_shape || nk != (size_t)spatial) return node_fail(c, n, TRIT_ERROR_SHAPE, "kernel_shape must have %d entries", spatial);
     window win;
-    if (!window_geometry(c, n, &vx->dims[2], kernel_shape, ceil_mode != 0, &win)) return 0;
+    if (!window_geometry(c, n, &vx->dims[2], kernel_shape, ceil_mode != 0, spatial, &win)) return 0;
     if (win.out[0] < 1 || win.out[1] < 1) return node_fail(c, n, TRIT_ERROR_SHAPE, "output would be empty");
     int64_t out_dims[4] = {vx->dims[0], vx->dims[1], win.out[0], win.out[1]};
-    if (!set_shape(c, y, TRIT_FLOAT32, 4, out_dims)) return 0;
+    if (spatial == 1) out_dims[2] = win.out[1];
+    if (!set_shape(c, y, dtype, vx->rank, out_dims)) return 0;
     step *s = new_step(c, is_max ? STEP_MAXPOOL : STEP_AVGPOOL, ni);
     if (!s) return 0;
-    if (!fill_conv_shape(c, n, &c->values[x], c->values[x].dims[1], &win, 1, &s->u.conv.shape)) return 0;
+    tvalue view = c->values[x]; /* 1-D pooling runs as 2-D over [N, C, 1, L] */
+    if (spatial == 1) view.dims[3] = view.dims[2], view.dims[2] = 1, view.rank = 4;
+    if (!fill_conv_shape(c, n, &view, view.dims[1], &win, 1, &s->u.conv.shape)) return 0;
     s->u.conv.count_include_pad = count_include_pad != 0;
     s->u.conv.pad_bottom = (int)win.pads[2];
     s->u.conv.pad_right = (int)win.pads[3];
@@ -2130,7 +2146,7 @@ static int pack_float_convs(compiler *c) {
     for (size_t si = 0; si < c->step_count; si++) {
         step *s = &c->steps[si];
         if (s->kind == STEP_MAXPOOL) {
-            s->scratch_bytes = trit_maxpool_f32_scratch_size(&s->u.conv.shape);
+            if (c->values[s->out].dtype == TRIT_FLOAT32) s->scratch_bytes = trit_maxpool_f32_scratch_size(&s->u.conv.shape);
             continue;
         }
         if (s->kind != STEP_CONV || !is_const(c, s->in[1])) continue;

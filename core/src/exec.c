@@ -89,7 +89,8 @@ trit_status trit_exec_step(const step *s, tvalue *values, unsigned char *arena, 
         break;
     }
     case STEP_MAXPOOL:
-        if (s->scratch_bytes) trit_maxpool_f32(&s->u.conv.shape, P(0), y, scratch);
+        if (values[s->out].dtype != TRIT_FLOAT32) trit_ref_maxpool_8bit(&s->u.conv.shape, values[s->out].dtype == TRIT_INT8, P(0), y);
+        else if (s->scratch_bytes) trit_maxpool_f32(&s->u.conv.shape, P(0), y, scratch);
         else trit_ref_maxpool_f32(&s->u.conv.shape, P(0), y);
         break;
     case STEP_AVGPOOL:

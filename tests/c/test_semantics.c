@@ -2,7 +2,8 @@
  * hand-built models against values worked out by hand: Clip/Relu on integers, Clip bounds as
  * inputs (opset 11+) vs attributes (opset < 11), Softmax's default axis before and after opset 13,
  * Reshape 0 / -1 / allowzero, Conv auto_pad SAME_UPPER vs SAME_LOWER vs VALID, DequantizeLinear
- * per-tensor (scalar or one-element scale) and per-axis, and refusals that name the node. */
+ * per-tensor (scalar or one-element scale) and per-axis, 1-D pooling, MaxPool on int8/uint8, and
+ * refusals that name the node. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,6 +314,63 @@ static void test_dequantize(void) {
     refused(&model, TRIT_ERROR_SHAPE, "node 'dq' (DequantizeLinear)");
 }
 
+/* ---- 1-D pooling and MaxPool on 8-bit integers ----------------------------------------------------- */
+static pbw pool1d_model(const char *op, int dtype, int64_t kernel, int64_t stride, const int64_t *pads, const char *auto_pad,
+                        int64_t count_include_pad, int64_t out) {
+    int64_t xd[3] = {1, 1, 5}, yd[3] = {1, 1, out};
+    pbw g = {0};
+    ONNX_INPUT(&g, "x", dtype, 3, xd);
+    pbw n = mk_node(op, "pool", LIST("x"), LIST("y"));
+    mk_attr_ints(&n, "kernel_shape", 1, &kernel);
+    mk_attr_ints(&n, "strides", 1, &stride);
+    if (pads) mk_attr_ints(&n, "pads", 2, pads);
+    if (auto_pad) mk_attr_string(&n, "auto_pad", auto_pad);
+    if (count_include_pad >= 0) mk_attr_int(&n, "count_include_pad", count_include_pad);
+    mk_end_node(&g, &n);
+    ONNX_OUTPUT(&g, "y", dtype, 3, yd);
+    return mk_model(&g, 13, NULL);
+}
+
+static void test_pool_1d_and_int(void) {
+    const float x[5] = {1, 2, 3, 4, 5};
+    const int64_t pads[2] = {1, 1};
+    trit_tensor_info info;
+    for (int include = 0; include < 2; include++) {
+        /* kernel 2, stride 2, pads 1/1: windows {pad,1} {2,3} {4,5} */
+        pbw model = pool1d_model("AveragePool", TRIT_FLOAT32, 2, 2, pads, NULL, include, 3);
+        trit_model *m = load(&model, TRIT_OK);
+        CHECK(m && trit_model_output_info(m, 0, &info) == TRIT_OK && info.rank == 3 && info.dims[2] == 3);
+        const float *y = run(m, x, sizeof x);
+        CHECK(y && y[0] == (include ? 0.5f : 1.0f) && y[1] == 2.5f && y[2] == 4.5f);
+        trit_model_destroy(m);
+    }
+    /* int8 MaxPool, kernel 3, SAME_UPPER: one padded cell each side, which never wins */
+    const int8_t x8[5] = {-5, -100, 7, 3, -128};
+    pbw model = pool1d_model("MaxPool", TRIT_INT8, 3, 1, NULL, "SAME_UPPER", -1, 5);
+    trit_model *m = load(&model, TRIT_OK);
+    const int8_t *y8 = run(m, x8, sizeof x8);
+    CHECK(y8 && y8[0] == -5 && y8[1] == 7 && y8[2] == 7 && y8[3] == 7 && y8[4] == 3);
+    trit_model_destroy(m);
+    const uint8_t xu[5] = {0, 200, 1, 0, 255};
+    model = pool1d_model("MaxPool", TRIT_UINT8, 2, 2, NULL, NULL, -1, 2);
+    m = load(&model, TRIT_OK);
+    const uint8_t *yu = run(m, xu, sizeof xu);
+    CHECK(yu && yu[0] == 200 && yu[1] == 1);
+    trit_model_destroy(m);
+    /* AveragePool stays float-only; a 2-entry kernel_shape on a 1-D input is a shape error */
+    model = pool1d_model("AveragePool", TRIT_INT8, 2, 2, NULL, NULL, -1, 2);
+    refused(&model, TRIT_ERROR_UNSUPPORTED, "node 'pool' (AveragePool): X has type int8");
+    int64_t xd[3] = {1, 1, 5}, k2[2] = {2, 2};
+    pbw g = {0};
+    ONNX_INPUT(&g, "x", TRIT_FLOAT32, 3, xd);
+    pbw n = mk_node("MaxPool", "pool", LIST("x"), LIST("y"));
+    mk_attr_ints(&n, "kernel_shape", 2, k2);
+    mk_end_node(&g, &n);
+    ONNX_OUTPUT(&g, "y", TRIT_FLOAT32, 3, xd);
+    model = mk_model(&g, 13, NULL);
+    refused(&model, TRIT_ERROR_SHAPE, "kernel_shape must have 1 entries");
+}
+
 /* ---- a tensor attribute outside the subset names its node ----------------------------------------- */
 static void test_attribute_refusal(void) {
     int64_t dims[1] = {1};
@@ -338,6 +396,7 @@ int main(void) {
     test_reshape();
     test_conv_auto_pad();
     test_dequantize();
+    test_pool_1d_and_int();
     test_attribute_refusal();
     return CHECK_REPORT("test_semantics");
 }

@@ -99,6 +99,8 @@ void trit_ref_channel_affine_f32(int batch, int channels, size_t spatial, const 
  * count_include_pad, else by the cells inside the input. With ceil_mode the last window may start
  * inside the input and end past the padded edge: those extra cells never count. */
 void trit_ref_maxpool_f32(const trit_conv_shape *s, const float *x, float *y);
+/* MaxPool on uint8 (is_signed = 0) or int8 tensors; a window with no input cell gives the type's minimum. */
+void trit_ref_maxpool_8bit(const trit_conv_shape *s, int is_signed, const void *x, void *y);
 void trit_ref_avgpool_f32(const trit_conv_shape *s, int count_include_pad, int pad_bottom, int pad_right,
                           const float *x, float *y);
 void trit_ref_global_avgpool_f32(int batch, int channels, size_t spatial, const float *x, float *y);

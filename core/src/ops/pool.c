@@ -44,6 +44,33 @@ void trit_ref_maxpool_f32(const trit_conv_shape *s, const float *x, float *y) {
     }
 }
 
+void trit_ref_maxpool_8bit(const trit_conv_shape *s, int is_signed, const void *x, void *y) {
+    const size_t in_plane = (size_t)s->in_h * (size_t)s->in_w;
+    const size_t out_plane = (size_t)s->out_h * (size_t)s->out_w;
+    const size_t planes = (size_t)s->batch * (size_t)s->in_channels;
+    for (size_t plane = 0; plane < planes; plane++) {
+        for (int oh = 0; oh < s->out_h; oh++) {
+            for (int ow = 0; ow < s->out_w; ow++) {
+                int best = is_signed ? -128 : 0;
+                for (int kh = 0; kh < s->kernel_h; kh++) {
+                    const int ih = oh * s->stride_h - s->pad_top + kh * s->dilation_h;
+                    if (ih < 0 || ih >= s->in_h) continue;
+                    for (int kw = 0; kw < s->kernel_w; kw++) {
+                        const int iw = ow * s->stride_w - s->pad_left + kw * s->dilation_w;
+                        if (iw < 0 || iw >= s->in_w) continue;
+                        const size_t at = plane * in_plane + (size_t)ih * (size_t)s->in_w + (size_t)iw;
+                        const int v = is_signed ? ((const int8_t *)x)[at] : ((const uint8_t *)x)[at];
+                        if (v > best) best = v;
+                    }
+                }
+                const size_t to = plane * out_plane + (size_t)oh * (size_t)s->out_w + (size_t)ow;
+                if (is_signed) ((int8_t *)y)[to] = (int8_t)best;
+                else ((uint8_t *)y)[to] = (uint8_t)best;
+            }
+        }
+    }
+}
+
 void trit_ref_avgpool_f32(const trit_conv_shape *s, int count_include_pad, int pad_bottom, int pad_right,
                           const float *x, float *y) {
     const size_t in_plane = (size_t)s->in_h * (size_t)s->in_w;
