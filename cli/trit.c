@@ -75,7 +75,7 @@ static unsigned char *read_file(const char *path, size_t *out_size, char *why, s
         return NULL;
     }
     if (ferror(f)) {
-        snprintf(why, why_size, "cannot read %s", path);
+        snprintf(why, why_size, "cannot read %s: %s", path, strerror(errno));
         free(data);
         fclose(f);
         return NULL;

@@ -142,6 +142,13 @@ int main(void) {
     CHECK(run("bench " DIR "/model.onnx --runs 3", &out, &err) == 0 && strstr(out, "median"));
     free(out), free(err);
 
+    /* the one line says what is wrong: a directory given as a model, a text file given as a tensor */
+    write_bytes(DIR "/notes.txt", "hello\n", 6);
+    CHECK(run("info " DIR "/eval", &out, &err) == 1 && lines(err) == 1 && strstr(err, "Is a directory"));
+    free(out), free(err);
+    CHECK(run("run " DIR "/model.onnx " DIR "/notes.txt", &out, &err) == 1 && lines(err) == 1 && strstr(err, "malformed"));
+    free(out), free(err);
+
     const char *bad[] = {
         "", "frobnicate", "info", "info " DIR "/missing.onnx", "info " DIR "/green.bmp", "info " DIR "/truncated.onnx",
         "info " DIR "/model.onnx --bogus", "classify " DIR "/model.onnx", "classify " DIR "/model.onnx " DIR "/garbage.jpg",
