@@ -714,10 +714,12 @@ static int window_geometry(compiler *c, const onnx_node *n, const int64_t *in_hw
 
 static int fill_conv_shape(compiler *c, const onnx_node *n, const tvalue *x, int64_t out_channels, const window *w,
                            int64_t group, trit_conv_shape *s) {
+    /* one row high (a 1-D signal): the width may use the whole square budget, max_spatial^2 */
+    int64_t limit_w = x->dims[2] == 1 ? (int64_t)c->limits.max_spatial * c->limits.max_spatial : c->limits.max_spatial;
     for (int i = 2; i < 4; i++)
-        if (x->dims[i] > c->limits.max_spatial)
-            return node_fail(c, n, TRIT_ERROR_LIMIT, "spatial size %lld is above the limit %d", (long long)x->dims[i],
-                             c->limits.max_spatial);
+        if (x->dims[i] > (i == 3 ? limit_w : c->limits.max_spatial))
+            return node_fail(c, n, TRIT_ERROR_LIMIT, "spatial size %lld is above the limit %lld", (long long)x->dims[i],
+                             (long long)(i == 3 ? limit_w : c->limits.max_spatial));
     if (x->dims[0] > INT_MAX || x->dims[1] > INT_MAX || out_channels > INT_MAX)
         return node_fail(c, n, TRIT_ERROR_LIMIT, "too many channels");
     /* kernels index with int: the furthest tap of the last window must fit */

@@ -371,6 +371,35 @@ static void test_pool_1d_and_int(void) {
     refused(&model, TRIT_ERROR_SHAPE, "kernel_shape must have 1 entries");
 }
 
+/* A 1-D signal is one row high: its length may reach max_spatial^2 (PyTorch's MaxPool1d export test
+ * has 220000 samples), while a 2-D side stays within max_spatial. */
+static void test_pool_1d_length_limit(void) {
+    int64_t xd[3] = {1, 1, 100000}, yd[3] = {1, 1, 50000}, k = 2;
+    pbw g = {0};
+    ONNX_INPUT(&g, "x", TRIT_FLOAT32, 3, xd);
+    pbw n = mk_node("MaxPool", "pool", LIST("x"), LIST("y"));
+    mk_attr_ints(&n, "kernel_shape", 1, &k);
+    mk_attr_ints(&n, "strides", 1, &k);
+    mk_end_node(&g, &n);
+    ONNX_OUTPUT(&g, "y", TRIT_FLOAT32, 3, yd);
+    pbw model = mk_model(&g, 13, NULL);
+    trit_model *m = NULL;
+    CHECK_MSG(trit_model_create(model.data, model.length, NULL, &m) == TRIT_OK, "%s", trit_model_message(m));
+    float *x = calloc(100000, sizeof(float));
+    if (x) {
+        x[99999] = 3.0f;
+        const float *y = run(m, x, 100000 * sizeof(float));
+        CHECK(y && y[0] == 0.0f && y[49999] == 3.0f);
+    }
+    free(x);
+    trit_model_destroy(m);
+    trit_limits limits = {0, 0, 0, 0, 300}; /* 300^2 = 90000 < 100000 */
+    CHECK(trit_model_create(model.data, model.length, &limits, &m) == TRIT_ERROR_LIMIT &&
+          strstr(trit_model_message(m), "spatial size 100000 is above the limit 90000"));
+    trit_model_destroy(m);
+    pbw_free(&model);
+}
+
 /* ---- a tensor attribute outside the subset names its node ----------------------------------------- */
 static void test_attribute_refusal(void) {
     int64_t dims[1] = {1};
@@ -397,6 +426,7 @@ int main(void) {
     test_conv_auto_pad();
     test_dequantize();
     test_pool_1d_and_int();
+    test_pool_1d_length_limit();
     test_attribute_refusal();
     return CHECK_REPORT("test_semantics");
 }
