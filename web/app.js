@@ -308,33 +308,39 @@ function showPreview(preview) {
     drawCrop(preview.crop);
 }
 
-// Dashed box on the overlay (sized in source pixels, like the picture under it) around the crop.
+// Dashed box around the crop, on an overlay canvas at the displayed size (device pixels), so the
+// line stays crisp and 2 CSS pixels wide whatever the picture's size. `crop` is in source pixels.
 function drawCrop(crop) {
+    state.lastCrop = crop;
     const overlay = $('overlay');
+    const dpr = window.devicePixelRatio || 1;
+    const width = Math.max(1, Math.round(overlay.clientWidth * dpr)), height = Math.max(1, Math.round(overlay.clientHeight * dpr));
+    if (overlay.width !== width || overlay.height !== height) {
+        overlay.width = width;
+        overlay.height = height;
+    }
     const ctx = overlay.getContext('2d');
-    ctx.clearRect(0, 0, overlay.width, overlay.height);
-    if (!crop) return;
-    const lw = Math.max(2, overlay.width / 200);
+    ctx.clearRect(0, 0, width, height);
+    if (!crop || !state.stageSize) return;
+    const sx = width / state.stageSize.width, sy = height / state.stageSize.height;
+    const x = crop.x * sx, y = crop.y * sy, w = crop.width * sx, h = crop.height * sy;
+    const lw = 2 * dpr;
     ctx.fillStyle = 'rgba(0, 0, 0, 0.35)';
     ctx.beginPath();
-    ctx.rect(0, 0, overlay.width, overlay.height);
-    ctx.rect(crop.x, crop.y, crop.width, crop.height);
+    ctx.rect(0, 0, width, height);
+    ctx.rect(x, y, w, h);
     ctx.fill('evenodd');
     ctx.setLineDash([4 * lw, 3 * lw]);
     ctx.lineWidth = lw;
     ctx.strokeStyle = '#ffd23f';
-    ctx.strokeRect(crop.x + lw / 2, crop.y + lw / 2, crop.width - lw, crop.height - lw);
+    ctx.strokeRect(x + lw / 2, y + lw / 2, w - lw, h - lw);
 }
 
 function setStageSize(width, height) {
     const stage = $('stage');
     stage.style.aspectRatio = `${width} / ${height}`;
     stage.dataset.empty = 'false';
-    const overlay = $('overlay');
-    if (overlay.width !== width || overlay.height !== height) {
-        overlay.width = width;
-        overlay.height = height;
-    }
+    state.stageSize = { width, height };
 }
 
 async function classifyPixels(pixels, encoded) {
@@ -743,6 +749,7 @@ function drawSparsity() {
     };
 }
 window.addEventListener('resize', () => {
+    if (state.lastCrop) drawCrop(state.lastCrop);
     if (!state.info) return;
     drawSparsity();
     if (state.layerCodes) drawWeights(state.layerCodes);

@@ -479,15 +479,18 @@ describe('images and models', () => {
             }
         }
         assert.equal(wrong, 0, `${wrong} of 1024 preview pixels are not the centre crop`);
-        // The dashed box on the picture marks the same crop: source columns 80..400.
+        // The dashed box on the picture marks the same crop: source columns 80..400 of 480, on an
+        // overlay drawn at the displayed size (the unshaded span, less the 2-pixel line).
         const box = await page.$eval('#overlay', (c) => {
             const d = c.getContext('2d').getImageData(0, c.height >> 1, c.width, 1).data;
             const shaded = [];
             for (let x = 0; x < c.width; x++) shaded.push(d[4 * x + 3] > 0);
-            return { width: c.width, first: shaded.indexOf(false), last: shaded.lastIndexOf(false) };
+            return { width: c.width, shown: c.clientWidth, first: shaded.indexOf(false), last: shaded.lastIndexOf(false) };
         });
-        assert.equal(box.width, W);
-        assert.ok(Math.abs(box.first - 80) <= 4 && Math.abs(box.last - 399) <= 4, `crop box at ${box.first}..${box.last}`);
+        assert.equal(box.width, box.shown, 'overlay at the displayed size');
+        const [left, right] = [(80 / W) * box.width, (400 / W) * box.width];
+        assert.ok(Math.abs(box.first - left) <= 4 && Math.abs(box.last + 1 - right) <= 4,
+            `crop box at ${box.first}..${box.last} of ${box.width}, expected ${left.toFixed(0)}..${right.toFixed(0)}`);
         // And the engine in Node, given only the preview, answers what the page shows.
         const model = await load(modelPath(manifest.models[0]));
         try {
@@ -720,6 +723,11 @@ describe('what `make serve` offers', () => {
                 const shown = Number(/([\d.]+) % of ternary weights are zero/.exec(details)?.[1]);
                 const option = await page.$eval(`#model-select option[value="${m.id}"]`, (o) => o.textContent);
                 assert.match(option, new RegExp(`· ${Math.round(shown)} % zeros`), `${m.id}: picker vs details`);
+                // The picker names the model, its size on the wire and its test accuracy (from the metadata).
+                assert.ok(option.startsWith(`${m.name} · `), `${m.id}: option ${option}`);
+                const kB = m.bytes < 1e4 ? (m.bytes / 1000).toFixed(1) : (m.bytes / 1000).toFixed(0);
+                if (m.bytes < 1e6) assert.ok(option.includes(` · ${kB} kB · `), `${m.id}: size ${m.bytes} in ${option}`);
+                if (m.top1 != null) assert.ok(option.includes(`${m.top1.toFixed(1)} % top-1`), `${m.id}: top-1 in ${option}`);
                 // trit.sparsity from the exporter matches the engine's count for one-plane ternary weights;
                 // for residual-expansion (several planes) the two count differently: reported, not failed.
                 if (m.sparsity != null && Math.abs(shown - 100 * m.sparsity) >= 0.1) {

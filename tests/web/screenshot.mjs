@@ -64,7 +64,7 @@ try {
     await page.waitForFunction(() => Number(document.querySelector('#results').dataset.updates) > 40, null, { timeout: 20000 });
     // The header and the first row of panels (input, results, model); the look-inside panel is below.
     const bottom = await page.$eval('.layout > section:nth-of-type(2)', (e) => e.getBoundingClientRect().bottom + window.scrollY);
-    await page.screenshot({ path: out, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.ceil(bottom + 16) } });
+    await page.screenshot({ path: out, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.ceil(bottom + 12) } }); // 12 px: short of the next panel
     const top = await page.$$eval('#results li:not([hidden])', (li) => li.map((x) => x.textContent));
     console.log(`${out}: ${top.join(' | ')}`);
     if (problems().length) console.log('console problems:', problems());
