@@ -858,13 +858,16 @@ static int new_const(compiler *c, int dtype, int rank, const int64_t *dims, void
 
 static int op_batchnorm(compiler *c, int ni, const onnx_node *n) {
     static const char *const known[] = {"epsilon", "momentum", "spatial", "training_mode", NULL};
-    if (!check_attributes(c, n, known)) return 0;
-    int64_t training, spatial;
+    static const char *const known_v6[] = {"epsilon", "is_test", "momentum", "spatial", NULL}; /* opset 6 */
+    if (!check_attributes(c, n, c->onnx.opset < 7 ? known_v6 : known)) return 0;
+    int64_t training, spatial, is_test;
     float epsilon;
     if (!attr_int(c, n, "training_mode", 0, &training) || !attr_int(c, n, "spatial", 1, &spatial) ||
-        !attr_float(c, n, "epsilon", 1e-5f, &epsilon))
+        !attr_int(c, n, "is_test", 0, &is_test) || !attr_float(c, n, "epsilon", 1e-5f, &epsilon))
         return 0;
     if (training) return node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "training_mode=1 is not supported (inference only)");
+    if (c->onnx.opset < 7 && !is_test)
+        return node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "is_test=0 (training) is not supported (inference only)");
     if (spatial != 1) return node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "spatial=0 is not supported");
     for (size_t i = 1; i < n->output_count; i++)
         if (n->outputs[i][0]) {
@@ -1234,8 +1237,11 @@ static int op_global_pool(compiler *c, int ni, const onnx_node *n, int is_max) {
 
 static int op_gemm(compiler *c, int ni, const onnx_node *n, int is_matmul) {
     static const char *const gemm_known[] = {"alpha", "beta", "transA", "transB", NULL};
+    static const char *const gemm_known_v6[] = {"alpha", "beta", "broadcast", "transA", "transB", NULL}; /* opset < 7 */
     static const char *const none[] = {NULL};
-    if (!check_attributes(c, n, is_matmul ? none : gemm_known)) return 0;
+    if (!check_attributes(c, n, is_matmul ? none : c->onnx.opset < 7 ? gemm_known_v6 : gemm_known)) return 0;
+    int64_t broadcast = 1; /* opset < 7: without broadcast=1, C must be exactly [M, N] */
+    if (!is_matmul && c->onnx.opset < 7 && !attr_int(c, n, "broadcast", 0, &broadcast)) return 0;
     int64_t trans_a = 0, trans_b = 0;
     float alpha = 1.0f, beta = 1.0f;
     if (!is_matmul && (!attr_int(c, n, "transA", 0, &trans_a) || !attr_int(c, n, "transB", 0, &trans_b) ||
@@ -1258,6 +1264,9 @@ static int op_gemm(compiler *c, int ni, const onnx_node *n, int is_matmul) {
         int64_t cm = vc->rank == 2 ? vc->dims[0] : 1, cn = vc->rank >= 1 ? vc->dims[vc->rank - 1] : 1;
         if (vc->rank > 2 || (cm != 1 && cm != m) || (cn != 1 && cn != nn))
             return node_fail(c, n, TRIT_ERROR_SHAPE, "C cannot be broadcast to [%lld, %lld]", (long long)m, (long long)nn);
+        if (!broadcast && (vc->rank != 2 || cm != m || cn != nn))
+            return node_fail(c, n, TRIT_ERROR_SHAPE, "C must have shape [%lld, %lld] without broadcast=1", (long long)m,
+                             (long long)nn);
         c_stride_n = cn == 1 ? 0 : 1;
         c_stride_m = cm == 1 ? 0 : (size_t)cn;
     }

@@ -400,6 +400,78 @@ static void test_pool_1d_length_limit(void) {
     pbw_free(&model);
 }
 
+/* ---- opset 6 attributes: BatchNormalization is_test, Gemm broadcast ---------------------------------- */
+static pbw gemm_v6(int64_t broadcast) {
+    int64_t ad[2] = {1, 2}, bd[2] = {2, 2}, cd[1] = {2}, yd[2] = {1, 2};
+    const float b[4] = {1, 2, 3, 4}, cv[2] = {10, 20};
+    pbw g = {0};
+    ONNX_INPUT(&g, "a", TRIT_FLOAT32, 2, ad);
+    ONNX_INITIALIZER(&g, "b", TRIT_FLOAT32, 2, bd, b, sizeof b);
+    ONNX_INITIALIZER(&g, "c", TRIT_FLOAT32, 1, cd, cv, sizeof cv);
+    pbw n = mk_node("Gemm", "fc", LIST("a", "b", "c"), LIST("y"));
+    if (broadcast >= 0) mk_attr_int(&n, "broadcast", broadcast);
+    mk_end_node(&g, &n);
+    ONNX_OUTPUT(&g, "y", TRIT_FLOAT32, 2, yd);
+    return mk_model(&g, 6, NULL);
+}
+
+static pbw batchnorm_v6(int64_t is_test) {
+    int64_t xd[4] = {1, 1, 1, 2}, pd[1] = {1};
+    const float scale = 2, bias = 1, mean = 3, var = 4 - 1e-5f;
+    pbw g = {0};
+    ONNX_INPUT(&g, "x", TRIT_FLOAT32, 4, xd);
+    ONNX_INITIALIZER(&g, "s", TRIT_FLOAT32, 1, pd, &scale, 4);
+    ONNX_INITIALIZER(&g, "b", TRIT_FLOAT32, 1, pd, &bias, 4);
+    ONNX_INITIALIZER(&g, "m", TRIT_FLOAT32, 1, pd, &mean, 4);
+    ONNX_INITIALIZER(&g, "v", TRIT_FLOAT32, 1, pd, &var, 4);
+    pbw n = mk_node("BatchNormalization", "bn", LIST("x", "s", "b", "m", "v"), LIST("y"));
+    if (is_test >= 0) mk_attr_int(&n, "is_test", is_test);
+    mk_end_node(&g, &n);
+    ONNX_OUTPUT(&g, "y", TRIT_FLOAT32, 4, xd);
+    return mk_model(&g, 6, NULL);
+}
+
+static void test_opset6_attributes(void) {
+    const float a[2] = {1, 1};
+    pbw model = gemm_v6(1);
+    trit_model *m = load(&model, TRIT_OK);
+    const float *y = run(m, a, sizeof a);
+    CHECK(y && y[0] == 14.0f && y[1] == 26.0f);
+    trit_model_destroy(m);
+    model = gemm_v6(0); /* a [2] C needs broadcast=1 at opset 6 */
+    refused(&model, TRIT_ERROR_SHAPE, "node 'fc' (Gemm): C must have shape [1, 2] without broadcast=1");
+    const float x[2] = {3, 5};
+    model = batchnorm_v6(1);
+    m = load(&model, TRIT_OK);
+    y = run(m, x, sizeof x);
+    CHECK(y && fabsf(y[0] - 1.0f) < 1e-5f && fabsf(y[1] - 3.0f) < 1e-5f); /* (x - 3) / 2 * 2 + 1 */
+    trit_model_destroy(m);
+    model = batchnorm_v6(0);
+    refused(&model, TRIT_ERROR_UNSUPPORTED, "node 'bn' (BatchNormalization): is_test=0");
+}
+
+/* ---- nodes listed out of order run in topological order ----------------------------------------- */
+static void test_node_order(void) {
+    int64_t dims[1] = {3};
+    float two = 2.0f;
+    pbw g = {0};
+    ONNX_INPUT(&g, "x", TRIT_FLOAT32, 1, dims);
+    ONNX_INITIALIZER(&g, "two", TRIT_FLOAT32, 0, NULL, &two, 4);
+    pbw n = mk_node("Sub", "last", LIST("r", "x"), LIST("y")); /* y = relu(x) * 2 - x, listed first */
+    mk_end_node(&g, &n);
+    n = mk_node("Mul", "middle", LIST("q", "two"), LIST("r"));
+    mk_end_node(&g, &n);
+    n = mk_node("Relu", "first", LIST("x"), LIST("q"));
+    mk_end_node(&g, &n);
+    ONNX_OUTPUT(&g, "y", TRIT_FLOAT32, 1, dims);
+    pbw model = mk_model(&g, 13, NULL);
+    trit_model *m = load(&model, TRIT_OK);
+    const float x[3] = {-1, 0.5f, 4};
+    const float *y = run(m, x, sizeof x);
+    CHECK(y && y[0] == 1.0f && y[1] == 0.5f && y[2] == 4.0f);
+    trit_model_destroy(m);
+}
+
 /* ---- a tensor attribute outside the subset names its node ----------------------------------------- */
 static void test_attribute_refusal(void) {
     int64_t dims[1] = {1};
@@ -427,6 +499,8 @@ int main(void) {
     test_dequantize();
     test_pool_1d_and_int();
     test_pool_1d_length_limit();
+    test_opset6_attributes();
+    test_node_order();
     test_attribute_refusal();
     return CHECK_REPORT("test_semantics");
 }

@@ -428,6 +428,7 @@ describe('images and models', () => {
             }, { how, name, base64 });
             await page.waitForSelector(`#stage[data-classified="${name}"]`, { timeout: 10000 });
             assert.deepEqual(await shownTop(page), picked, how);
+            await screenshot(page, `image-${how}`);
         }
         assertNoProblems(tab);
     });
