@@ -162,12 +162,36 @@ def _with_scale(tw, s):
 
 
 class _Writer:
-    def __init__(self, g, ternary, fold_bn):
+    def __init__(self, g, ternary, fold_bn, act_scales=None):
         self.g, self.ternary, self.fold_bn = g, ternary, fold_bn
+        self.act_scales = act_scales or {}
+        self.quantized = {}  # tensor name -> (scale, DequantizeLinear output)
+
+    def quantize(self, name, x, act):
+        """QuantizeLinear -> DequantizeLinear of tensor x (uint8 or int8, zero point 0, one scale): where
+        trit's ternary kernels run on 8-bit activations (FORMAT.md "8-bit activations"). `act` is
+        (scale, "uint8" | "int8") from calibrate_activations. A tensor read by several ternary layers is
+        quantized once."""
+        if x in self.quantized:
+            a, dq = self.quantized[x]
+            if a != act:
+                raise ValueError("%s: tensor %r already quantized as %s, not %s" % (name, x, a, act))
+            return dq
+        g = self.g
+        scale, kind = act
+        sc = g.init(name + ".xscale", np.array(scale, dtype=np.float32), np.float32)
+        dtype = np.uint8 if kind == "uint8" else np.int8
+        zero = g.shared_init("trit.act.zero_" + kind, np.array(0, dtype=dtype), dtype)
+        q = g.node("QuantizeLinear", [x, sc, zero], name + ".xq")
+        dq = g.node("DequantizeLinear", [q, sc, zero], name + ".xdq")
+        self.quantized[x] = (act, dq)
+        return dq
 
     def conv(self, name, conv, bn, x):
         g = self.g
         tw = _ternary_of(conv, self.ternary)
+        if tw is not None and conv in self.act_scales:
+            x = self.quantize(name, x, self.act_scales[conv])
         bias = _np(conv.bias) if conv.bias is not None else None
         fold = bn is not None and (self.fold_bn(conv) if callable(self.fold_bn) else self.fold_bn)
         if fold:
@@ -207,6 +231,8 @@ class _Writer:
     def gemm(self, name, fc, x):
         g = self.g
         tw = _ternary_of(fc, self.ternary)
+        if tw is not None and fc in self.act_scales:
+            x = self.quantize(name, x, self.act_scales[fc])
         if tw is not None:
             w = g.ternary_weight(name, tw, fc.weight.shape)
         else:
@@ -218,15 +244,88 @@ class _Writer:
         return g.node("Gemm", inputs, name + ".y", transB=1)
 
 
+def ternary_layers(model, ternary=None):
+    """The Conv2d / Linear modules the exporter writes as ternary, in model order."""
+    import torch.nn as nn
+    return [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear)) and _ternary_of(m, ternary) is not None]
+
+
+def calibrate_activations(model, batches, ternary=None, percentile=100.0):
+    """Per-tensor 8-bit quantization of the inputs of the ternary layers: uint8 where every calibration
+    input is >= 0 (ReLU outputs: all of a ResNet's), else int8; scale = a / 255 (uint8) or a / 127 (int8),
+    with a the `percentile` of |x| over the calibration batches (100: the maximum, i.e. min-max
+    calibration). Returns {module: (scale, "uint8" | "int8")}."""
+    import torch
+    layers = ternary_layers(model, ternary)
+    seen = {m: [] for m in layers}
+    gen = torch.Generator().manual_seed(0)
+
+    negative = {m: False for m in layers}
+
+    def record(mod, inp):
+        v = inp[0].detach().flatten()
+        negative[mod] = negative[mod] or bool((v < 0).any())
+        v = v.abs()
+        if percentile >= 100.0:
+            seen[mod].append(v.max().reshape(1))
+        else:  # a fixed-size random sample per batch keeps memory flat
+            seen[mod].append(v[torch.randint(0, v.numel(), (min(v.numel(), 200000),), generator=gen)])
+    hooks = [m.register_forward_pre_hook(record) for m in layers]
+    model.eval()
+    try:
+        with torch.no_grad():
+            for x in batches:
+                model(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    scales = {}
+    for m in layers:
+        v = torch.cat(seen[m]).double()
+        if percentile >= 100.0:
+            a = float(v.max())
+        else:
+            k = max(1, int(round(percentile / 100.0 * v.numel())))
+            a = float(v.kthvalue(k).values)
+        kind = "int8" if negative[m] else "uint8"
+        scales[m] = (float(np.float32(max(a, 1e-8) / (127.0 if kind == "int8" else 255.0))), kind)
+    return scales
+
+
+class fake_quantized_activations:
+    """Context manager: the model's ternary layers see their input as QuantizeLinear -> DequantizeLinear
+    would give it (round half to even, saturate to int8), so PyTorch computes what the exported graph
+    computes."""
+
+    def __init__(self, model, act_scales):
+        self.model, self.act_scales, self.hooks = model, act_scales or {}, []
+
+    def __enter__(self):
+        import torch
+
+        def hook(mod, inp):
+            s, kind = self.act_scales[mod]
+            lo, hi = (0, 255) if kind == "uint8" else (-128, 127)
+            return (torch.clamp(torch.round(inp[0] / s), lo, hi) * s,) + tuple(inp[1:])
+        self.hooks = [m.register_forward_pre_hook(hook) for m in self.act_scales]
+        return self.model
+
+    def __exit__(self, *exc):
+        for h in self.hooks:
+            h.remove()
+
+
 def export_resnet(model, ternary=None, fold_bn=True, metadata=None, input_shape=(1, 3, 32, 32),
-                  graph_name="trit"):
+                  graph_name="trit", act_scales=None):
     """Build the ONNX ModelProto of a ResNet (see module doc). `ternary`: None (ask each layer's .ternary()),
     a dict module → TernaryWeight, or a callable. `fold_bn`: bool, or callable(conv) → bool, to fold that conv's
-    BatchNorm into W.scale (ternary) or W (float) plus a conv bias. Returns (proto, stats)."""
+    BatchNorm into W.scale (ternary) or W (float) plus a conv bias. `act_scales`: {module: scale} from
+    calibrate_activations: those ternary layers get int8 activations (a QuantizeLinear/DequantizeLinear pair
+    on their input). Returns (proto, stats)."""
     import torch.nn as nn
     from arch import ShortcutA
     g = Graph()
-    w = _Writer(g, ternary, fold_bn)
+    w = _Writer(g, ternary, fold_bn, act_scales)
     n, c, h, wd = input_shape
     def conv_out(size, k, s, p):
         return (size + 2 * p - k) // s + 1
@@ -282,7 +381,8 @@ def export_resnet(model, ternary=None, fold_bn=True, metadata=None, input_shape=
     proto.ir_version = IR_VERSION
     stats = dict(g.stats)
     stats["sparsity"] = stats["ternary_zeros"] / stats["ternary_weights"] if stats["ternary_weights"] else 0.0
-    meta = {"trit.format_version": FORMAT_VERSION}
+    kinds = sorted({a[1] for a, _ in w.quantized.values()})
+    meta = {"trit.format_version": FORMAT_VERSION, "trit.activations": "+".join(kinds) if kinds else "float32"}
     if stats["ternary_weights"]:
         meta["trit.sparsity"] = "%.4f" % stats["sparsity"]
     for k, v in (metadata or {}).items():
@@ -379,13 +479,14 @@ def max_rel_err(a, b):
     return float(np.max(np.abs(a - b)) / max(1e-12, np.max(np.abs(b))))
 
 
-def check(model_path, model, batch, tol=1e-4, use_trit=True, log=print):
+def check(model_path, model, batch, tol=1e-4, use_trit=True, log=print, act_scales=None):
     """PyTorch logits of `model` on `batch` (numpy [N,3,H,W]) vs onnxruntime's and trit's (when
-    build/native/trit exists), one image at a time (the graph has batch 1). Returns dict of max relative
-    errors; raises AssertionError over `tol` (relative to the largest |logit|)."""
+    build/native/trit exists), one image at a time (the graph has batch 1). With `act_scales`, PyTorch
+    fake-quantizes those layers' inputs as the graph does. Returns dict of max relative errors; raises
+    AssertionError over `tol` (relative to the largest |logit|)."""
     import torch
     model.eval()
-    with torch.no_grad():
+    with torch.no_grad(), fake_quantized_activations(model, act_scales):
         ref = model(torch.from_numpy(np.ascontiguousarray(batch, np.float32))).numpy()
     errs = {}
     with tempfile.TemporaryDirectory() as d:
@@ -426,6 +527,12 @@ def main(argv=None):
     p.add_argument("--name", default=None)
     p.add_argument("--notes", default=None)
     p.add_argument("--check", action="store_true", help="compare logits with onnxruntime and trit on 4 test images")
+    p.add_argument("--activations", choices=["float32", "8bit"], default="float32",
+                   help="8bit: calibrate per-tensor scales on training images and give the ternary layers 8-bit "
+                        "activations (uint8 after ReLU; QuantizeLinear/DequantizeLinear pairs, FORMAT.md)")
+    p.add_argument("--calib-images", type=int, default=2000, help="training images for the int8 calibration")
+    p.add_argument("--calib-percentile", type=float, default=100.0,
+                   help="percentile of |x| mapped to 127 (100 = maximum)")
     p.add_argument("--eval", metavar="DIR", default=None,
                    help="run `trit eval MODEL DIR` (e.g. ../shared/data/cifar10/test) and re-export with the "
                         "measured top-1 in trit.top1")
@@ -436,7 +543,21 @@ def main(argv=None):
     method = ckpt.get("method", targs.method)
     meta = cifar_metadata(targs.arch, method, top1=args.top1, epochs=ckpt.get("epochs", targs.epochs),
                           notes=args.notes, name=args.name)
-    proto, stats = export_resnet(model, fold_bn=not args.no_fold_bn, metadata=meta)
+    act_scales = None
+    if args.activations == "8bit":
+        import data
+        x, _ = data.load_split("train")
+        # a fixed, class-balanced sample (the cached arrays are sorted by class)
+        pick = np.random.RandomState(0).permutation(len(x))[:args.calib_images]
+        images = data.normalise(torch.from_numpy(x[np.sort(pick)]))
+        act_scales = calibrate_activations(model, torch.split(images, 250), percentile=args.calib_percentile)
+        kinds = sorted({k for _, k in act_scales.values()})
+        print("8-bit activations (%s): %d ternary layers calibrated on %d training images (percentile %g)" % (
+            "+".join(kinds), len(act_scales), len(images), args.calib_percentile))
+        meta["trit.notes"] = ((meta.get("trit.notes") or "") + (" " if meta.get("trit.notes") else "") +
+                              "8-bit activations (%s, per-tensor scales, %d calibration images, percentile %g)" % (
+                                  "+".join(kinds), len(images), args.calib_percentile))
+    proto, stats = export_resnet(model, fold_bn=not args.no_fold_bn, metadata=meta, act_scales=act_scales)
     raw, gz = save(proto, args.output)
     total_w = stats["ternary_weights"] + stats["float_weights"]
     print("%s: %d bytes raw, %d bytes gzip; %d ternary layers, %d ternary + %d float weights, sparsity %.3f, "
@@ -448,14 +569,14 @@ def main(argv=None):
             sys.exit("--eval needs build/native/trit (make native)")
         top1 = trit_eval(args.output, args.eval)
         meta["trit.top1"] = "%.2f" % top1
-        proto, stats = export_resnet(model, fold_bn=not args.no_fold_bn, metadata=meta)
+        proto, stats = export_resnet(model, fold_bn=not args.no_fold_bn, metadata=meta, act_scales=act_scales)
         raw, gz = save(proto, args.output)
         print("%s: trit eval top-1 %.2f %% recorded in trit.top1 (%d bytes raw, %d gzip)" % (args.output, top1, raw, gz))
     if args.check:
         import data
         x, _ = data.load_split("test")
         batch = data.normalise(torch.from_numpy(x[:4])).numpy()
-        check(args.output, model, batch)
+        check(args.output, model, batch, act_scales=act_scales)
 
 
 if __name__ == "__main__":

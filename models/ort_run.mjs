@@ -81,7 +81,7 @@ for (let i = 0; i < args.length; i++) {
 }
 if (files.length < 1) { console.error('usage: node models/ort_run.mjs MODEL.onnx [input_0.pb ...] [--out-dir D] [--print]'); process.exit(2); }
 const [modelPath, ...inputPaths] = files;
-const session = await ort.InferenceSession.create(fs.readFileSync(modelPath));
+const session = await ort.InferenceSession.create(fs.readFileSync(modelPath), process.env.ORT_OPT ? { graphOptimizationLevel: process.env.ORT_OPT } : {});
 const feeds = {};
 inputPaths.forEach((p, i) => { feeds[session.inputNames[i]] = parseTensorProto(fs.readFileSync(p)).tensor; });
 const results = await session.run(feeds);

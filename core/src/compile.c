@@ -765,6 +765,54 @@ static int init_tconv_scales(compiler *c, step *s, float alpha) {
     return 1;
 }
 
+/* A (De)QuantizeLinear step with 8-bit values (int8 or uint8), a constant per-tensor scale (> 0,
+ * finite) and an absent or zero zero point: 1, else 0. */
+static int act8_tensor_scale(compiler *c, const step *q, float *scale) {
+    const int type = q->u.dequantize.x_type;
+    if ((type != TRIT_INT8 && type != TRIT_UINT8) || q->u.dequantize.axis_size != 1 || !is_const(c, q->in[1])) return 0;
+    if (q->in[2] >= 0 && !is_const(c, q->in[2])) return 0;
+    const float *sp = const_data(c, q->in[1]);
+    const unsigned char *zp = q->in[2] >= 0 ? const_data(c, q->in[2]) : NULL;
+    if (!sp || (q->in[2] >= 0 && !zp) || (zp && zp[0] != 0)) return 0;
+    *scale = sp[0];
+    return *scale > 0.0f && *scale <= 3.0e38f;
+}
+
+/* A ternary conv reading DequantizeLinear(QuantizeLinear(x, s, 0), s, 0) -- int8 or uint8, one
+ * scale per tensor, as export.py writes for models with 8-bit activations -- reads x and quantizes it
+ * inside its kernel (the tconv_i8 family, docs/KERNELS.md): the same numbers, no 8-bit tensor in the
+ * arena.
+ * The pair's steps die when nothing else reads their outputs. */
+static int absorb_activation_quantization(compiler *c, step *s) {
+    const int dq_out = s->in[0];
+    tvalue *vd = &c->values[dq_out];
+    if (vd->kind != VALUE_RUNTIME || vd->root != dq_out || vd->step < 0) return 1;
+    step *dq = &c->steps[vd->step];
+    float dq_scale, q_scale;
+    if (dq->dead || dq->kind != STEP_DEQUANTIZE || dq->out != dq_out || !act8_tensor_scale(c, dq, &dq_scale)) return 1;
+    const int q_out = dq->in[0];
+    tvalue *vq = &c->values[q_out];
+    if (vq->kind != VALUE_RUNTIME || vq->root != q_out || vq->step < 0) return 1;
+    step *q = &c->steps[vq->step];
+    if (q->dead || q->kind != STEP_QUANTIZE || q->out != q_out || !act8_tensor_scale(c, q, &q_scale)) return 1;
+    if (q_scale != dq_scale || q->u.dequantize.x_type != dq->u.dequantize.x_type || c->status) return 1;
+    const int x = q->in[0];
+    s->in[0] = x;
+    s->u.tconv.act_scale = q_scale;
+    s->u.tconv.act_unsigned = q->u.dequantize.x_type == TRIT_UINT8;
+    c->values[x].consumers++;
+    if (--vd->consumers == 0 && !vd->is_output) {
+        dq->dead = 1;
+        vd->step = -1;
+        if (--vq->consumers == 0 && !vq->is_output) {
+            q->dead = 1;
+            vq->step = -1;
+            c->values[x].consumers--;
+        }
+    }
+    return 1;
+}
+
 /* ---- op handlers ------------------------------------------------------------------------------ */
 #define IN(i) input_id(c, n, (i))
 #define OUT0 (find_value(c, n->outputs[0]))
@@ -816,6 +864,7 @@ static int op_conv(compiler *c, int ni, const onnx_node *n) {
         if (!init_tconv_scales(c, s, 1.0f)) return 0;
         s->in[1] = -1; /* the packed weights replace W */
         if (b >= 0 && !is_const(c, b)) return node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "a ternary conv needs a constant bias");
+        if (!absorb_activation_quantization(c, s)) return 0;
     } else if (vw->kind == VALUE_TERNARY && !const_data(c, w)) {
         return 0;
     }
@@ -1303,6 +1352,7 @@ static int op_gemm(compiler *c, int ni, const onnx_node *n, int is_matmul) {
         s->in[0] = a;
         s->in[2] = bias_id;
         s->out = y;
+        if (!absorb_activation_quantization(c, s)) return 0;
         return finish_step(c, s);
     }
     if (c->values[b].kind == VALUE_TERNARY && !const_data(c, b)) return 0;
@@ -1607,6 +1657,23 @@ static int op_cast(compiler *c, int ni, const onnx_node *n) {
     return finish_step(c, s);
 }
 
+/* [outer][axis][inner] view of x for a (De)QuantizeLinear scale: a scalar or one-element scale is
+ * per-tensor (as onnxruntime reads it), a longer 1-D one per-axis. */
+static int quantize_axis(compiler *c, const onnx_node *n, const tvalue *vx, const tvalue *vs, int64_t axis,
+                         const char *what, size_t *outer, size_t *axis_size, size_t *inner) {
+    *outer = 1, *axis_size = 1, *inner = vx->count;
+    if (vs->rank > 1) return node_fail(c, n, TRIT_ERROR_SHAPE, "%s must be a scalar or 1-D", what);
+    if (vs->count == 1) return 1;
+    if (!normalise_axis(c, n, axis, vx->rank, 0, &axis)) return 0;
+    if (vs->dims[0] != vx->dims[axis])
+        return node_fail(c, n, TRIT_ERROR_SHAPE, "%s has %lld entries, axis %lld has size %lld", what,
+                         (long long)vs->dims[0], (long long)axis, (long long)vx->dims[axis]);
+    *outer = dims_product(vx->dims, 0, (int)axis);
+    *axis_size = (size_t)vx->dims[axis];
+    *inner = dims_product(vx->dims, (int)axis + 1, vx->rank);
+    return 1;
+}
+
 static int op_dequantize(compiler *c, int ni, const onnx_node *n) {
     static const char *const known[] = {"axis", "block_size", NULL};
     if (!check_attributes(c, n, known)) return 0;
@@ -1623,22 +1690,50 @@ static int op_dequantize(compiler *c, int ni, const onnx_node *n) {
         return node_fail(c, n, TRIT_ERROR_SHAPE, "x_zero_point must have the type of x");
     if (zero >= 0 && c->values[zero].count != vs->count)
         return node_fail(c, n, TRIT_ERROR_SHAPE, "x_zero_point and x_scale must have the same shape");
-    size_t outer = 1, axis_size = 1, inner = vx->count;
-    /* a scalar or one-element x_scale is per-tensor (as onnxruntime reads it); a longer 1-D one per-axis */
-    if (vs->rank > 1) return node_fail(c, n, TRIT_ERROR_SHAPE, "x_scale must be a scalar or 1-D");
-    if (vs->count != 1) {
-        if (!normalise_axis(c, n, axis, vx->rank, 0, &axis)) return 0;
-        if (vs->dims[0] != vx->dims[axis])
-            return node_fail(c, n, TRIT_ERROR_SHAPE, "x_scale has %lld entries, axis %lld has size %lld",
-                             (long long)vs->dims[0], (long long)axis, (long long)vx->dims[axis]);
-        outer = dims_product(vx->dims, 0, (int)axis);
-        axis_size = (size_t)vx->dims[axis];
-        inner = dims_product(vx->dims, (int)axis + 1, vx->rank);
-    }
+    size_t outer, axis_size, inner;
+    if (!quantize_axis(c, n, vx, vs, axis, "x_scale", &outer, &axis_size, &inner)) return 0;
     if (!set_shape(c, y, TRIT_FLOAT32, vx->rank, vx->dims)) return 0;
     step *s = new_step(c, STEP_DEQUANTIZE, ni);
     if (!s) return 0;
     s->u.dequantize.x_type = c->values[x].dtype;
+    s->u.dequantize.outer = outer;
+    s->u.dequantize.axis_size = axis_size;
+    s->u.dequantize.inner = inner;
+    s->in[0] = x;
+    s->in[1] = scale;
+    s->in[2] = zero;
+    s->out = y;
+    return finish_step(c, s);
+}
+
+/* QuantizeLinear to int8 or uint8 (the type of y_zero_point, else output_dtype, else uint8). When its
+ * DequantizeLinear twin feeds a ternary conv, the conv absorbs the pair (absorb_activation_quantization). */
+static int op_quantize(compiler *c, int ni, const onnx_node *n) {
+    static const char *const known[] = {"axis", "block_size", "saturate", "output_dtype", NULL};
+    if (!check_attributes(c, n, known)) return 0;
+    int64_t axis, block_size, output_dtype;
+    if (!attr_int(c, n, "axis", 1, &axis) || !attr_int(c, n, "block_size", 0, &block_size) ||
+        !attr_int(c, n, "output_dtype", 0, &output_dtype))
+        return 0;
+    if (block_size != 0) return node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "blocked quantization is not supported");
+    int x = IN(0), scale = IN(1), zero = IN(2), y = OUT0;
+    if (x < 0 || scale < 0) return node_fail(c, n, TRIT_ERROR_FORMAT, "needs x and y_scale");
+    if (!require_dtype(c, n, x, TRIT_FLOAT32, "x") || !require_dtype(c, n, scale, TRIT_FLOAT32, "y_scale")) return 0;
+    int y_type = zero >= 0 ? c->values[zero].dtype : (output_dtype ? (int)output_dtype : TRIT_UINT8);
+    if (y_type != TRIT_INT8 && y_type != TRIT_UINT8)
+        return node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "output type %s is not supported (int8 and uint8 are)",
+                         onnx_dtype_name(y_type));
+    if (output_dtype && output_dtype != y_type)
+        return node_fail(c, n, TRIT_ERROR_SHAPE, "output_dtype differs from the type of y_zero_point");
+    tvalue *vx = &c->values[x], *vs = &c->values[scale];
+    if (zero >= 0 && c->values[zero].count != vs->count)
+        return node_fail(c, n, TRIT_ERROR_SHAPE, "y_zero_point and y_scale must have the same shape");
+    size_t outer, axis_size, inner;
+    if (!quantize_axis(c, n, vx, vs, axis, "y_scale", &outer, &axis_size, &inner)) return 0;
+    if (!set_shape(c, y, y_type, vx->rank, vx->dims)) return 0;
+    step *s = new_step(c, STEP_QUANTIZE, ni);
+    if (!s) return 0;
+    s->u.dequantize.x_type = y_type;
     s->u.dequantize.outer = outer;
     s->u.dequantize.axis_size = axis_size;
     s->u.dequantize.inner = inner;
@@ -1894,7 +1989,7 @@ static int compile_node(compiler *c, int ni) {
         return node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "domain '%s' is not supported", n->domain);
     static const char *const supported[] = {"Conv", "BatchNormalization", "Relu", "Clip", "Add", "Sub", "Mul", "Div", "Mod",
         "BitShift", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Flatten", "Reshape", "Gemm", "MatMul",
-        "Softmax", "Identity", "Dropout", "Constant", "DequantizeLinear", "Unsqueeze", "Squeeze", "Cast", "Gather", "Slice",
+        "Softmax", "Identity", "Dropout", "Constant", "DequantizeLinear", "QuantizeLinear", "Unsqueeze", "Squeeze", "Cast", "Gather", "Slice",
         "Pad", "Concat", "Shape", NULL};
     int known = 0;
     for (const char *const *k = supported; *k && !known; k++) known = strcmp(*k, op) == 0;
@@ -1926,6 +2021,7 @@ static int compile_node(compiler *c, int ni) {
     if (strcmp(op, "Dropout") == 0) return op_dropout(c, n);
     if (strcmp(op, "Constant") == 0) return op_constant(c, n);
     if (strcmp(op, "DequantizeLinear") == 0) return op_dequantize(c, ni, n);
+    if (strcmp(op, "QuantizeLinear") == 0) return op_quantize(c, ni, n);
     if (strcmp(op, "Unsqueeze") == 0) return op_squeeze(c, n, 1);
     if (strcmp(op, "Squeeze") == 0) return op_squeeze(c, n, 0);
     if (strcmp(op, "Cast") == 0) return op_cast(c, ni, n);
@@ -2133,7 +2229,11 @@ static int pack_ternary(compiler *c) {
             w.planes[p].pos_scale = s->u.tconv.pos[p];
             w.planes[p].neg_scale = s->u.tconv.neg[p];
         }
-        const trit_tconv_kernel *kernel = ok ? trit_tconv_select(&s->u.tconv.shape, &w) : NULL;
+        w.act_scale = s->u.tconv.act_scale;
+        w.act_unsigned = s->u.tconv.act_unsigned;
+        const trit_tconv_kernel *kernel = !ok ? NULL
+                                          : w.act_scale > 0.0f ? trit_tconv_i8_select(&s->u.tconv.shape, &w)
+                                                               : trit_tconv_select(&s->u.tconv.shape, &w);
         size_t bytes = kernel ? kernel->packed_size(&s->u.tconv.shape, &w) : 0;
         void *packed = bytes ? trit_alloc(bytes) : NULL;
         if (packed) kernel->pack(&s->u.tconv.shape, &w, packed);
@@ -2146,6 +2246,9 @@ static int pack_ternary(compiler *c) {
         s->u.tconv.packed = packed;
         s->scratch_bytes = kernel->scratch_size(&s->u.tconv.shape);
         t->used = 1;
+        t->act_scale = w.act_scale;
+        t->act_unsigned = w.act_unsigned;
+        t->kernel = kernel->name;
         t->op = s->u.tconv.shape.in_h == 1 && s->u.tconv.shape.kernel_h == 1 && c->onnx.graph.nodes[s->node].op_type[0] == 'G'
                     ? "Gemm" : "Conv";
     }

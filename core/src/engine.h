@@ -9,6 +9,7 @@
 #include "kernels/fconv/fconv.h"
 #include "kernels/pool/pool.h"
 #include "kernels/tconv/tconv.h"
+#include "kernels/tconv_i8/tconv_i8.h"
 #include "ops/ops.h"
 #include "pool.h"
 #include "trit.h"
@@ -55,6 +56,7 @@ typedef enum step_kind {
     STEP_SOFTMAX,
     STEP_CAST,
     STEP_DEQUANTIZE,
+    STEP_QUANTIZE,
     STEP_GATHER,
     STEP_SLICE,
     STEP_PAD,
@@ -84,6 +86,8 @@ typedef struct step {
             const trit_tconv_kernel *kernel;
             void *packed;   /* model-owned (trit_alloc) */
             int ternary;    /* ternary weight index */
+            float act_scale; /* > 0: 8-bit activations (an absorbed QuantizeLinear's scale), tconv_i8 family */
+            int act_unsigned; /* uint8 rather than int8 */
             float *pos[TRIT_MAX_PLANES], *neg[TRIT_MAX_PLANES]; /* per channel, after BN folding; pool */
         } tconv;
         struct {
@@ -105,7 +109,7 @@ typedef struct step {
         } binary;
         struct { size_t outer, n, inner; } softmax;
         struct { int from, to; size_t count; } cast;
-        struct { int x_type; size_t outer, axis_size, inner; } dequantize;
+        struct { int x_type; size_t outer, axis_size, inner; } dequantize; /* also QuantizeLinear (x_type: y's) */
         struct { size_t element_size, outer, axis_size, inner, index_count; } gather;
         struct {
             size_t element_size;
@@ -135,6 +139,9 @@ typedef struct ternary_weight {
     const char *name;
     const char *op;  /* "Conv" or "Gemm" once a step uses it */
     int used;        /* runs on the ternary kernels */
+    float act_scale; /* > 0: its input is quantized to 8 bits with this scale (tconv_i8 family) */
+    int act_unsigned; /* to uint8 rather than int8 */
+    const char *kernel; /* the variant that runs it */
     int rank;
     int64_t dims[TRIT_MAX_RANK];
     size_t count;        /* elements n */

@@ -130,6 +130,10 @@ trit_status trit_exec_step(const step *s, tvalue *values, unsigned char *arena, 
         trit_ref_dequantize_linear((trit_dtype)s->u.dequantize.x_type, s->u.dequantize.outer, s->u.dequantize.axis_size,
                                    s->u.dequantize.inner, P(0), P(1), P(2), y);
         break;
+    case STEP_QUANTIZE:
+        trit_ref_quantize_linear((trit_dtype)s->u.dequantize.x_type, s->u.dequantize.outer, s->u.dequantize.axis_size,
+                                 s->u.dequantize.inner, P(0), P(1), P(2), y);
+        break;
     case STEP_GATHER: {
         /* indices are checked and normalised here: they may come from the caller at run time */
         int64_t *normalised = scratch;

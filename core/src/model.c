@@ -419,6 +419,14 @@ trit_status trit_model_info_json(trit_model *m, const char **out_json) {
         json_int(&w, (long long)t->negative);
         json_raw(&w, ", \"sparsity\": ");
         json_float(&w, t->count ? (double)t->zero_weights / (double)t->count : 0.0);
+        json_raw(&w, ", \"activations\": ");
+        json_string(&w, t->act_scale <= 0.0f ? "float32" : t->act_unsigned ? "uint8" : "int8");
+        if (t->act_scale > 0.0f) {
+            json_raw(&w, ", \"activation_scale\": ");
+            json_float(&w, t->act_scale);
+        }
+        json_raw(&w, ", \"kernel\": ");
+        json_string(&w, t->kernel ? t->kernel : "");
         json_raw(&w, "}");
     }
     json_raw(&w, "], \"labels\": [");

@@ -2,7 +2,7 @@
  * reference, bit for bit, over a sampled sweep of shapes (channels 1..130 incl. odd ones, spatial
  * 1..33, strides 1-3, asymmetric padding, 1x1..7x7 kernels, dilation, grouped and depthwise,
  * batch 1-2, 1-4 planes, symmetric / asymmetric / zero scales, bias, residual, ReLU/clip,
- * activations that saturate). The reference itself is checked against a naive double
+ * int8 and uint8 activations, some saturating). The reference itself is checked against a naive double
  * implementation of the quantized convolution, and the quantizer against hand-computed values.
  * Each run poisons scratch and checks that nothing is written past y. */
 #include <math.h>
@@ -34,13 +34,20 @@ static void test_quantizer(void) {
         {-64.25f, -128}, {-1e30f, -128}, {1e30f, 127}, {INFINITY, 127}, {-INFINITY, -128}, {NAN, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        CHECK_MSG(trit_quantize_i8(cases[i].x, scale) == cases[i].q, "q(%g) = %d, expected %d", cases[i].x,
-                  trit_quantize_i8(cases[i].x, scale), cases[i].q);
+        CHECK_MSG(trit_quantize_act(cases[i].x, scale, 0) == cases[i].q, "q(%g) = %d, expected %d", cases[i].x,
+                  trit_quantize_act(cases[i].x, scale, 0), cases[i].q);
+    /* uint8: [0, 255] */
+    const struct { float x; int q; } ucases[] = {
+        {0.0f, 0}, {-0.2f, 0}, {-5.0f, 0}, {0.75f, 2}, {63.75f, 128}, {127.25f, 254}, {127.5f, 255}, {1e9f, 255}, {NAN, 0},
+    };
+    for (size_t i = 0; i < sizeof ucases / sizeof ucases[0]; i++)
+        CHECK_MSG(trit_quantize_act(ucases[i].x, scale, 1) == ucases[i].q, "uint8 q(%g) = %d, expected %d", ucases[i].x,
+                  trit_quantize_act(ucases[i].x, scale, 1), ucases[i].q);
 }
 
 typedef struct test_case {
     trit_conv_shape s;
-    int pad_bottom, pad_right, planes, use_bias, use_residual, clamp, symmetric;
+    int pad_bottom, pad_right, planes, use_bias, use_residual, clamp, symmetric, act_unsigned;
     float zero_share;
 } test_case;
 
@@ -71,8 +78,9 @@ static void naive(const trit_conv_shape *s, const float *x, const trit_ternary_w
                                     const int ix = ox * s->stride_w + kx * s->dilation_w - s->pad_left;
                                     if (iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w) continue;
                                     const int c = (o / cout_g) * cin_g + ci;
-                                    const int q = trit_quantize_i8(
-                                        x[(((size_t)n * s->in_channels + c) * s->in_h + iy) * s->in_w + ix], w->act_scale);
+                                    const int q = trit_quantize_act(
+                                        x[(((size_t)n * s->in_channels + c) * s->in_h + iy) * s->in_w + ix], w->act_scale,
+                                        w->act_unsigned);
                                     const int8_t code =
                                         w->planes[p].codes[(size_t)o * w->per_out + ((size_t)ci * s->kernel_h + ky) * s->kernel_w + kx];
                                     const double wv = code == 1 ? w->planes[p].pos_scale[o]
@@ -112,8 +120,9 @@ static void run_case(const test_case *tc) {
         if (rnd_below(4) == 0) x[i] = fmaxf(x[i], 0.0f); /* ReLU outputs too */
         max_abs = fmaxf(max_abs, fabsf(x[i]));
     }
-    /* scales from "calibrated" (no saturation) to clipping a share of the inputs */
-    w.act_scale = (max_abs > 0 ? max_abs : 1.0f) / 127.0f * rnd_float(0.3f, 1.2f);
+    /* int8 or uint8; scales from "calibrated" (no saturation) to clipping a share of the inputs */
+    w.act_unsigned = tc->act_unsigned;
+    w.act_scale = (max_abs > 0 ? max_abs : 1.0f) / (tc->act_unsigned ? 255.0f : 127.0f) * rnd_float(0.3f, 1.2f);
     for (int o = 0; o < s.out_channels; o++) bias[o] = rnd_float(-0.5f, 0.5f);
     for (size_t i = 0; i < y_count; i++) residual[i] = rnd_float(-1.0f, 1.0f);
     for (int p = 0; p < tc->planes; p++) {
@@ -224,6 +233,7 @@ static test_case random_case(void) {
         tc.clamp = rnd_below(3);
         tc.zero_share = pick((const int[]){0, 30, 50, 70, 85, 95, 100}, 7) / 100.0f;
         tc.symmetric = rnd_below(3) != 0;
+        tc.act_unsigned = rnd_below(2);
         return tc;
     }
 }
@@ -257,11 +267,18 @@ int main(int argc, char **argv) {
     test_case dense_big = fixed[8];
     dense_big.zero_share = 0.0f; /* a list of 4,608 entries of up to |128| each: int16 chunks must not overflow */
     run_case(&dense_big);
+    dense_big.act_unsigned = 1; /* and of up to 255 each */
+    run_case(&dense_big);
+    for (int i = 0; i < 4; i++) {
+        test_case u = fixed[i];
+        u.act_unsigned = 1;
+        run_case(&u);
+    }
     for (int i = 0; i < random_count; i++) {
         test_case tc = random_case();
         run_case(&tc);
     }
-    const int total = random_count + fixed_count + 2;
+    const int total = random_count + fixed_count + 7;
     for (int k = 0; trit_tconv_i8_kernels[k]; k++)
         printf("  %-32s ran %d of %d cases\n", trit_tconv_i8_kernels[k]->name, checked[k], total);
 #if defined(__SSE2__) || defined(__wasm_simd128__)

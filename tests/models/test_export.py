@@ -2,8 +2,10 @@
 onnxruntime (and trit, once build/native/trit exists) against PyTorch.
 Run: /usr/bin/python3 -m unittest discover -s tests/models -v"""
 import gzip
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -145,6 +147,130 @@ class ExportTest(unittest.TestCase):
     def test_ptq(self):
         stats = self._export_and_compare("ptq", fold_bn=True)
         self.assertAlmostEqual(stats["sparsity"], 0.6, delta=0.01)
+
+    def _export_int8(self, method, seed):
+        model = _random_quantized("resnet20", method, seed=seed)
+        gen = torch.Generator().manual_seed(seed + 100)
+        calib = [torch.randn(16, 3, 32, 32, generator=gen) for _ in range(2)]
+        # BN statistics of these very batches (cumulative average), so activations stay O(1) through the
+        # 19 layers as in a trained net: a random net with BN's initial statistics is so ill-conditioned
+        # that a 1-ulp difference before a rounding boundary moves its logits by percent
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.reset_running_stats()
+                m.momentum = None
+        model.train()
+        with torch.no_grad():
+            for x in calib:
+                model(x)
+        model.eval()
+        scales = export.calibrate_activations(model, calib)
+        self.assertEqual(len(scales), 18)
+        # min-max calibration: 127 * scale is the largest |input| the layer saw
+        layer = model.layer1[0].conv2
+        seen = []
+        h = layer.register_forward_pre_hook(lambda m, i: seen.append(float(i[0].abs().max())))
+        with torch.no_grad():
+            for x in calib:
+                model(x)
+        h.remove()
+        # ReLU outputs: uint8, and 255 * scale is the largest input the layer saw
+        self.assertEqual({k for _, k in scales.values()}, {"uint8"})
+        self.assertAlmostEqual(scales[layer][0] * 255.0, max(seen), delta=1e-5 * max(seen))
+        proto, stats = export.export_resnet(model, metadata=export.cifar_metadata("resnet20", method),
+                                            act_scales=scales)
+        onnx.checker.check_model(proto)
+        ops = [n.op_type for n in proto.graph.node]
+        self.assertEqual(ops.count("QuantizeLinear"), 18)
+        self.assertEqual(ops.count("DequantizeLinear"), 18)
+        props = {p.key: p.value for p in proto.metadata_props}
+        self.assertEqual(props["trit.activations"], "uint8")
+        return model, proto, scales
+
+    def _check_int8(self, method, seed):
+        model, proto, scales = self._export_int8(method, seed)
+        if not HAVE_NODE_ORT:
+            self.skipTest("node/onnxruntime-node missing")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.onnx")
+            export.save(proto, path)
+            x = torch.randn(3, 3, 32, 32, generator=torch.Generator().manual_seed(seed + 7)).numpy()
+            # PyTorch with fake-quantized inputs ~ onnxruntime running the Q/DQ nodes ~ trit's 8-bit kernels.
+            # Not to 1e-4 over 19 layers: each engine sums the conv in its own float order, and a 1-ulp
+            # difference just before a rounding boundary moves that activation by a whole step (measured
+            # 1.6e-3..4.9e-3 between any two of them; the exact single-layer case is test_8bit_one_layer).
+            errs = export.check(path, model, x, tol=2e-2, log=lambda *_: None, act_scales=scales)
+            if export.trit_binary():
+                info = subprocess.run([export.trit_binary(), "info", path, "--json"], stdout=subprocess.PIPE,
+                                      check=True).stdout.decode()
+                layers = json.loads(info)["ternary_layers"]
+                self.assertEqual([l["activations"] for l in layers], ["uint8"] * 18)
+                self.assertTrue(all(l["kernel"].startswith("tconv_i8_") for l in layers))
+            # and the quantization matters: without it PyTorch's logits differ measurably
+            with torch.no_grad():
+                plain = model(torch.from_numpy(x)).numpy()
+                with export.fake_quantized_activations(model, scales):
+                    quant = model(torch.from_numpy(x)).numpy()
+            self.assertGreater(export.max_rel_err(quant, plain), 1e-4)
+
+    def _one_layer(self, kind, seed):
+        """input -> QuantizeLinear -> DequantizeLinear -> ternary Conv (3x3, 16 -> 24, two planes, asymmetric
+        levels): trit's integer kernel against the same conv in double on the quantized input."""
+        from onnx import helper, TensorProto
+        rng = np.random.default_rng(seed)
+        codes = rng.choice([-1, 0, 1], size=(24, 16, 3, 3), p=[0.3, 0.4, 0.3]).astype(np.int8)
+        codes2 = rng.choice([-1, 0, 1], size=(24, 16, 3, 3), p=[0.1, 0.8, 0.1]).astype(np.int8)
+        scale = torch.from_numpy(rng.uniform(0.5, 1.5, 24).astype(np.float32))
+        tw = arch.TernaryWeight([(torch.from_numpy(codes), (0.7, 0.9)), (torch.from_numpy(codes2), (0.2, 0.2))], scale)
+        g = export.Graph()
+        w = g.ternary_weight("W", tw, codes.shape)
+        x = rng.normal(0, 1, (1, 16, 12, 12)).astype(np.float32)
+        if kind == "uint8":
+            x = np.maximum(x, 0)
+        s = float(np.abs(x).max() / (255 if kind == "uint8" else 127) * 0.8)  # some inputs saturate
+        dtype = np.uint8 if kind == "uint8" else np.int8
+        g.init("s", np.array(s, np.float32))
+        g.init("z", np.array(0, dtype))
+        g.nodes.append(helper.make_node("QuantizeLinear", ["input", "s", "z"], ["xq"], name="xq"))
+        g.nodes.append(helper.make_node("DequantizeLinear", ["xq", "s", "z"], ["xdq"], name="xdq"))
+        g.nodes.append(helper.make_node("Conv", ["xdq", w], ["y"], name="conv", pads=[1, 1, 1, 1], kernel_shape=[3, 3]))
+        graph = helper.make_graph(g.nodes, "t", [helper.make_tensor_value_info("input", TensorProto.FLOAT, x.shape)],
+                                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 24, 12, 12])],
+                                  initializer=g.inits)
+        proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        proto.ir_version = 7
+        onnx.checker.check_model(proto)
+        lo, hi = (0, 255) if kind == "uint8" else (-128, 127)
+        q = np.clip(np.round(x / np.float32(s)), lo, hi).astype(np.float64) * np.float64(np.float32(s))
+        weight = tw.dequantize().double().numpy()
+        ref = torch.nn.functional.conv2d(torch.from_numpy(q), torch.from_numpy(weight), padding=1).numpy()
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.onnx")
+            onnx.save(proto, path)
+            if export.trit_binary():
+                info = json.loads(subprocess.run([export.trit_binary(), "info", path, "--json"], stdout=subprocess.PIPE,
+                                                 check=True).stdout.decode())
+                self.assertEqual(info["ternary_layers"][0]["activations"], kind)
+                self.assertEqual(set(info["ops"]), {"QuantizeLinear", "DequantizeLinear", "Conv", "Unsqueeze", "Cast",
+                                                    "Div", "Mod", "Reshape", "Slice", "Gather", "Mul", "Add"})
+                self.assertEqual(info["nodes_compiled"], 1)  # the Q/DQ pair lives inside the conv's kernel
+                tr = export.run_trit(path, x, d)
+                self.assertLessEqual(export.max_rel_err(tr, ref), 1e-6)
+            if HAVE_NODE_ORT:
+                ort = export.run_onnxruntime(path, [x], d)
+                self.assertLessEqual(export.max_rel_err(ort, ref), 1e-6)
+
+    def test_8bit_one_layer_int8(self):
+        self._one_layer("int8", 21)
+
+    def test_8bit_one_layer_uint8(self):
+        self._one_layer("uint8", 22)
+
+    def test_int8_activations_ttq(self):
+        self._check_int8("ttq", 11)
+
+    def test_int8_activations_two_planes(self):
+        self._check_int8("hefan2", 12)
 
     def test_trit_binary_present_when_required(self):
         if os.environ.get("TRIT_REQUIRE_NATIVE"):

@@ -61,9 +61,11 @@ typedef struct trit_ternary_weights {
     size_t per_out; /* in_channels/group * kernel_h * kernel_w for conv; K for gemm */
     int plane_count;
     trit_ternary_plane planes[TRIT_MAX_PLANES];
-    /* int8-activation family only (kernels/tconv_i8): the input's quantization scale, as in ONNX
-     * QuantizeLinear with zero point 0. The float family ignores it (keep it 0 there). */
+    /* 8-bit-activation family only (kernels/tconv_i8): the input's quantization scale and type, as in
+     * ONNX QuantizeLinear with zero point 0 (int8, or uint8 when act_unsigned). The float family
+     * ignores both (keep them 0 there). */
     float act_scale;
+    int act_unsigned;
 } trit_ternary_weights;
 
 /* Ternary conv with additions only: per output, sum of inputs under +1 codes minus sum under -1
@@ -142,6 +144,10 @@ void trit_ref_cast(trit_dtype from, trit_dtype to, size_t count, const void *x, 
  * x viewed as [outer][axis_size][inner]; per-tensor is axis_size = 1. zero_point may be NULL. */
 void trit_ref_dequantize_linear(trit_dtype x_type, size_t outer, size_t axis_size, size_t inner, const void *x,
                                 const float *scale, const void *zero_point, float *y);
+/* QuantizeLinear to int8 / uint8: y = saturate(round_half_even(x / scale[a]) + zero_point[a]); NaN
+ * counts as 0 before the zero point is added. Same [outer][axis][inner] layout as above. */
+void trit_ref_quantize_linear(trit_dtype y_type, size_t outer, size_t axis_size, size_t inner, const float *x,
+                              const float *scale, const void *zero_point, void *y);
 
 /* Gather along axis: data viewed as [outer][axis_size][inner], indices already normalised to
  * [0, axis_size) by the caller. y is [outer][index_count][inner]. */

@@ -1,13 +1,15 @@
-/* Ternary convolution kernel family with int8 activations (NCHW, float32 in and out).
+/* Ternary convolution kernel family with 8-bit activations (NCHW, float32 in and out).
  *
- * The model says where: a QuantizeLinear -> DequantizeLinear pair (int8, zero point 0, one scale
- * per tensor, calibrated at export) in front of a ternary Conv/Gemm. The graph compiler drops the
- * pair and gives the scale to the kernel as weights->act_scale; the kernel quantizes its input
- * exactly as QuantizeLinear does, then adds and subtracts int8 values, so the arithmetic up to the
- * per-channel scale is integer and every variant is bit-identical to the reference.
+ * The model says where: a QuantizeLinear -> DequantizeLinear pair (int8 or uint8, zero point 0,
+ * one scale per tensor, calibrated at export) in front of a ternary Conv/Gemm. The graph compiler
+ * drops the pair and gives the scale and type to the kernel (weights->act_scale, act_unsigned); the
+ * kernel quantizes its input exactly as QuantizeLinear does, then adds and subtracts 8-bit values,
+ * so the arithmetic up to the per-channel scale is integer and every variant is bit-identical to
+ * the reference. (uint8 suits ReLU outputs: twice the resolution of int8 for the same range.)
  *
  * Semantics, per output element (channel o, one pixel), which every variant reproduces exactly:
- *   q(x) = saturate_int8(round_half_even(x / act_scale)), NaN -> 0   (taps in padding read 0)
+ *   q(x) = saturate(round_half_even(x / act_scale)) to [-128, 127] (int8) or [0, 255] (uint8),
+ *          NaN -> 0   (taps in padding read 0)
  *   acc = 0.0f
  *   for plane p:   P = sum of q under +1 codes, N = sum under -1 codes   (exact integers)
  *     if pos_scale == neg_scale:  if the plane has a non-zero code and pos != 0:
@@ -32,14 +34,16 @@ extern const trit_tconv_kernel *const trit_tconv_i8_kernels[];
 /* The first variant that supports the layer (the reference takes any act_scale > 0). */
 const trit_tconv_kernel *trit_tconv_i8_select(const trit_conv_shape *shape, const trit_ternary_weights *weights);
 
-/* ONNX QuantizeLinear to int8 with zero point 0 (round half to even, saturate); NaN gives 0. */
-static inline int8_t trit_quantize_i8(float x, float scale) {
+/* ONNX QuantizeLinear with zero point 0 to int8 or (is_unsigned) uint8: round half to even,
+ * saturate; NaN gives 0. */
+static inline int trit_quantize_act(float x, float scale, int is_unsigned) {
     float v = x / scale;
     if (v != v) return 0;
     v = nearbyintf(v);
-    if (v < -128.0f) v = -128.0f;
-    if (v > 127.0f) v = 127.0f;
-    return (int8_t)v;
+    const float lo = is_unsigned ? 0.0f : -128.0f, hi = is_unsigned ? 255.0f : 127.0f;
+    if (v < lo) v = lo;
+    if (v > hi) v = hi;
+    return (int)v;
 }
 
 /* Scale products a SIMD variant may chain: finite, and not so small that they lose precision. */

@@ -51,12 +51,13 @@ static void i8ref_pack(const trit_conv_shape *shape, const trit_ternary_weights 
     }
 }
 
-/* One quantized input image. */
+/* One quantized input image (int16: int8 and uint8 values alike). */
 static size_t i8ref_scratch_size(const trit_conv_shape *s) {
-    size_t plane, image;
-    if (!trit_size_mul((size_t)s->in_h, (size_t)s->in_w, &plane) || !trit_size_mul(plane, (size_t)s->in_channels, &image))
+    size_t plane, image, bytes;
+    if (!trit_size_mul((size_t)s->in_h, (size_t)s->in_w, &plane) || !trit_size_mul(plane, (size_t)s->in_channels, &image) ||
+        !trit_size_mul(image, sizeof(int16_t), &bytes))
         return 0;
-    return image ? image : 1;
+    return bytes ? bytes : 1;
 }
 
 static void i8ref_run(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
@@ -73,9 +74,10 @@ static void i8ref_run(const trit_conv_shape *s, const void *packed, const float 
     const int cin_g = s->in_channels / s->group, cout_g = s->out_channels / s->group;
     const size_t in_plane = (size_t)s->in_h * (size_t)s->in_w, out_plane = (size_t)s->out_h * (size_t)s->out_w;
     const size_t kk = (size_t)s->kernel_h * (size_t)s->kernel_w, in_image = (size_t)s->in_channels * in_plane;
-    int8_t *q = scratch;
+    int16_t *q = scratch;
     for (int n = 0; n < s->batch; n++) {
-        for (size_t i = 0; i < in_image; i++) q[i] = trit_quantize_i8(x[(size_t)n * in_image + i], w.act_scale);
+        for (size_t i = 0; i < in_image; i++)
+            q[i] = (int16_t)trit_quantize_act(x[(size_t)n * in_image + i], w.act_scale, w.act_unsigned);
         for (int o = 0; o < s->out_channels; o++) {
             const int first_in = (o / cout_g) * cin_g;
             const size_t y_base = ((size_t)n * (size_t)s->out_channels + (size_t)o) * out_plane;

@@ -21,23 +21,26 @@
 #define I16_SUB8(a, p) wasm_i16x8_sub((a), wasm_i16x8_load8x8(p))
 #define I32_VEC v128_t
 #define I32_ZERO() wasm_i32x4_const_splat(0)
+#define I32_SPLAT(v) wasm_i32x4_splat(v)
 #define I32_ADD wasm_i32x4_add
 #define I32_WIDEN_LOW(a) wasm_i32x4_extend_low_i16x8(a)
 #define I32_WIDEN_HIGH(a) wasm_i32x4_extend_high_i16x8(a)
 #define I32_TO_F32(v) wasm_f32x4_convert_i32x4(v)
 
-/* QuantizeLinear, 16 at a time: divide, round half to even, then the saturating narrowings clamp
- * to [-128, 127] exactly as trit_quantize_i8 does (trunc_sat maps NaN to 0). */
-static void i8_wasm_quantize(const float *x, int8_t *q, size_t n, float scale) {
-    const v128_t s = wasm_f32x4_splat(scale);
+/* QuantizeLinear, 16 at a time: divide, round half to even, shift uint8 values by -128, then the
+ * saturating narrowings clamp exactly as trit_quantize_act does (trunc_sat maps NaN to 0; for
+ * uint8, saturating round(x/s) - 128 to [-128, 127] is saturating round(x/s) to [0, 255], shifted). */
+static void i8_wasm_quantize(const float *x, int8_t *q, size_t n, float scale, int is_unsigned) {
+    const v128_t s = wasm_f32x4_splat(scale), shift = wasm_i32x4_splat(is_unsigned ? 128 : 0);
     size_t i = 0;
-#define I8_Q4(k) wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_div(wasm_v128_load(x + i + 4 * (k)), s)))
+#define I8_Q4(k) \
+    wasm_i32x4_sub(wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_div(wasm_v128_load(x + i + 4 * (k)), s))), shift)
     for (; i + 16 <= n; i += 16) {
         const v128_t lo = wasm_i16x8_narrow_i32x4(I8_Q4(0), I8_Q4(1)), hi = wasm_i16x8_narrow_i32x4(I8_Q4(2), I8_Q4(3));
         wasm_v128_store(q + i, wasm_i8x16_narrow_i16x8(lo, hi));
     }
 #undef I8_Q4
-    for (; i < n; i++) q[i] = trit_quantize_i8(x[i], scale);
+    for (; i < n; i++) q[i] = (int8_t)(trit_quantize_act(x[i], scale, is_unsigned) - (is_unsigned ? 128 : 0));
 }
 #define I8_QUANTIZE i8_wasm_quantize
 #include "tconv_i8_sparse_impl.h"

@@ -4,10 +4,10 @@
  *                           the f32x4 operations of ../flat_layout.h (output store, epilogue)
  *   I16_VEC, I16_ZERO()     8 x int16 accumulator
  *   I16_ADD8(a, p), I16_SUB8(a, p)   a +/- the 8 int8 at p, sign-extended to int16
- *   I32_VEC, I32_ZERO(), I32_ADD     4 x int32
+ *   I32_VEC, I32_ZERO(), I32_SPLAT(i), I32_ADD     4 x int32
  *   I32_WIDEN_LOW(a), I32_WIDEN_HIGH(a)   lanes 0-3 / 4-7 of an I16_VEC as int32
  *   I32_TO_F32(v)           exact for |v| < 2^24, else round to nearest (like (float) in C)
- *   I8_QUANTIZE(x, q, n, scale)   q[i] = trit_quantize_i8(x[i], scale) for i < n
+ *   I8_QUANTIZE(x, q, n, scale, u)   q[i] = trit_quantize_act(x[i], scale, u) - (u ? 128 : 0) for i < n
  *
  * Design (docs/KERNELS.md): the input is quantized once per image, then copied into the flat,
  * phase-split layout of ../flat_layout.h as int8. A tile is 64 flat pixels in 8 int16x8
@@ -41,9 +41,13 @@ typedef struct i8_channel {
     i8_group groups[2 * TRIT_MAX_PLANES];
 } i8_channel;
 
+/* uint8 activations are stored as q - 128 (signed bytes); each group's sum is then short by
+ * 128 * (adds - subs), added back exactly before the float conversion. */
 typedef struct i8_header {
     int32_t out_channels;
     float act_scale;
+    int32_t act_unsigned;
+    int32_t pad_;
     uint64_t entry_count;
 } i8_header;
 
@@ -163,6 +167,7 @@ static void SP_NAME(pack)(const trit_conv_shape *s, const trit_ternary_weights *
     memset(h, 0, sizeof *h);
     h->out_channels = w->out_channels;
     h->act_scale = w->act_scale;
+    h->act_unsigned = w->act_unsigned != 0;
     h->entry_count = SP_NAME(build)(s, w, packed);
 }
 
@@ -174,7 +179,7 @@ static size_t SP_NAME(scratch_size)(const trit_conv_shape *s) {
 }
 
 /* The padded, phase-split int8 copy of one quantized image (flat_layout.h's fill, on bytes). */
-static void SP_NAME(fill_i8)(const trit_conv_shape *s, const sp_geometry *g, const int8_t *q, int8_t *xpad) {
+static void SP_NAME(fill_i8)(const trit_conv_shape *s, const sp_geometry *g, const int8_t *q, int8_t *xpad, int8_t pad) {
     const int sh = s->stride_h, sw = s->stride_w;
     for (int c = 0; c < s->in_channels; c++) {
         const int8_t *qc = q + (size_t)c * (size_t)s->in_h * (size_t)s->in_w;
@@ -185,7 +190,7 @@ static void SP_NAME(fill_i8)(const trit_conv_shape *s, const sp_geometry *g, con
                     int8_t *row = plane + i * g->wq;
                     const long iy = (long)i * sh + r - s->pad_top;
                     if (iy < 0 || iy >= s->in_h) {
-                        memset(row, 0, g->wq);
+                        memset(row, pad, g->wq);
                         continue;
                     }
                     const int8_t *qrow = qc + (size_t)iy * (size_t)s->in_w;
@@ -194,23 +199,23 @@ static void SP_NAME(fill_i8)(const trit_conv_shape *s, const sp_geometry *g, con
                         long begin = first < 0 ? 0 : first, end = first + s->in_w;
                         if (end > (long)g->wq) end = (long)g->wq;
                         if (begin > end) begin = end;
-                        memset(row, 0, (size_t)begin);
+                        memset(row, pad, (size_t)begin);
                         if (end > begin) memcpy(row + begin, qrow + (begin - first), (size_t)(end - begin));
-                        memset(row + end, 0, g->wq - (size_t)end);
+                        memset(row + end, pad, g->wq - (size_t)end);
                     } else {
                         for (size_t j = 0; j < g->wq; j++) {
                             const long ix = (long)j * sw + ph - s->pad_left;
-                            row[j] = (ix >= 0 && ix < s->in_w) ? qrow[ix] : 0;
+                            row[j] = (ix >= 0 && ix < s->in_w) ? qrow[ix] : pad;
                         }
                     }
                 }
             }
     }
-    memset(xpad + (size_t)s->in_channels * g->channel_size, 0, SP_TILE + g->wq);
+    memset(xpad + (size_t)s->in_channels * g->channel_size, pad, SP_TILE + g->wq);
 }
 
 /* One tile of 64 flat pixels for one output channel: every group's chunks, scale, store. */
-static inline void SP_NAME(tile_channel)(const i8_channel *ch, const int32_t *entries, const int8_t *base,
+static inline void SP_NAME(tile_channel)(const i8_channel *ch, const int32_t *entries, const int8_t *base, int32_t offset,
                                          const sp_target *targets, float bias, float *yo, const float *ro,
                                          SP_VEC lo, SP_VEC hi, float lo_s, float hi_s) {
     SP_VEC facc[SP_VECS];
@@ -225,7 +230,8 @@ static inline void SP_NAME(tile_channel)(const i8_channel *ch, const int32_t *en
     for (int gi = 0; gi < ch->group_count; gi++) {
         const i8_group *grp = &ch->groups[gi];
         I32_VEC iacc[SP_VECS];
-        for (int j = 0; j < SP_VECS; j++) iacc[j] = I32_ZERO();
+        const I32_VEC correction = I32_SPLAT(offset * (grp->adds - grp->subs));
+        for (int j = 0; j < SP_VECS; j++) iacc[j] = correction;
         const int32_t total = grp->adds + grp->subs;
         int32_t k = 0;
         while (k < total) {
@@ -271,15 +277,16 @@ static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const flo
     const size_t out_image = (size_t)s->out_channels * out_plane;
     const SP_VEC lo = SP_SPLAT(e->min), hi = SP_SPLAT(e->max);
     const size_t tiles = g.flat_count / SP_TILE;
+    const int32_t offset = h->act_unsigned ? 128 : 0;
 
     SP_NAME(compute_targets)(s, &g, targets);
     for (int n = 0; n < s->batch; n++) {
-        I8_QUANTIZE(x + (size_t)n * l.image_bytes, image, l.image_bytes, h->act_scale);
-        SP_NAME(fill_i8)(s, &g, image, xpad);
+        I8_QUANTIZE(x + (size_t)n * l.image_bytes, image, l.image_bytes, h->act_scale, h->act_unsigned);
+        SP_NAME(fill_i8)(s, &g, image, xpad, h->act_unsigned ? (int8_t)-128 : 0);
         float *yn = y + (size_t)n * out_image;
         const float *rn = e->residual ? e->residual + (size_t)n * out_image : NULL;
 #define I8_TILE(o, t)                                                                                              \
-    SP_NAME(tile_channel)(&channels[o], entries, xpad + (t) * SP_TILE, targets + (t) * SP_VECS, bias ? bias[o] : 0.0f, \
+    SP_NAME(tile_channel)(&channels[o], entries, xpad + (t) * SP_TILE, offset, targets + (t) * SP_VECS, bias ? bias[o] : 0.0f, \
                           yn + (size_t)(o) * out_plane, rn ? rn + (size_t)(o) * out_plane : NULL, lo, hi, e->min, e->max)
         if (tiles <= I8_CHANNEL_OUTER_TILES) {
             /* small planes, long lists: read each list once */
