@@ -97,6 +97,15 @@ static void set_message(char *message, size_t message_size, const char *what, co
     }
 }
 
+/* The format its first bytes announce, or NULL: stb_image's own failure reason is that of the last
+ * loader it tried ("bad png sig" for a truncated JPEG), so messages name the format from here. */
+static const char *signature_format(const uint8_t *b, size_t size) {
+    if (size >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff) return "JPEG";
+    if (size >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0) return "PNG";
+    if (size >= 2 && b[0] == 'B' && b[1] == 'M') return "BMP";
+    return NULL;
+}
+
 trit_status trit_image_decode_rgb(const void *bytes, size_t size, int max_side, uint8_t **out_rgb, int *out_width,
                                   int *out_height, char *message, size_t message_size) {
     char reason[96];
@@ -121,8 +130,13 @@ trit_status trit_image_decode_rgb(const void *bytes, size_t size, int max_side, 
             set_message(message, message_size, "out of memory while reading the header", NULL);
             return TRIT_ERROR_MEMORY;
         }
-        set_message(message, message_size, "not a readable JPEG, PNG or BMP",
-                    stbi_failure_reason() ? stbi_failure_reason() : "unknown reason");
+        const char *format = signature_format(bytes, size);
+        if (format) {
+            snprintf(reason, sizeof reason, "%s header is corrupt, truncated or declares an image too large to decode", format);
+            set_message(message, message_size, reason, NULL);
+        } else {
+            set_message(message, message_size, "not a JPEG, PNG or BMP file", NULL);
+        }
         return TRIT_ERROR_IMAGE;
     }
     size_t pixel_bytes;
@@ -143,7 +157,9 @@ trit_status trit_image_decode_rgb(const void *bytes, size_t size, int max_side, 
             set_message(message, message_size, "out of memory while decoding", NULL);
             return TRIT_ERROR_MEMORY;
         }
-        set_message(message, message_size, "decode failed", why ? why : "unknown reason");
+        const char *format = signature_format(bytes, size);
+        snprintf(reason, sizeof reason, "%s data is corrupt or truncated", format ? format : "image");
+        set_message(message, message_size, reason, NULL);
         return TRIT_ERROR_IMAGE;
     }
     if (decoded_width != width || decoded_height != height) { /* header and decoder disagree: distrust */

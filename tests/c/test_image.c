@@ -255,6 +255,28 @@ static void test_decode_jpeg(void) {
     }
 }
 
+/* The message names the format the bytes announce, not the reason of stb_image's last probe (which
+ * said "bad png sig" for a truncated JPEG and "unknown image type" for an oversized PNG). */
+static void test_decode_messages(void) {
+    char message[160];
+    uint8_t *out = NULL;
+    int w = 0, h = 0;
+    CHECK(trit_image_decode_rgb(jpeg_baseline, sizeof jpeg_baseline / 2, 64, &out, &w, &h, message, sizeof message) ==
+          TRIT_ERROR_IMAGE);
+    CHECK_MSG(strcmp(message, "image: JPEG data is corrupt or truncated") == 0, "%s", message);
+    byte_buffer huge = {0};
+    put(&huge, "\x89PNG\r\n\x1a\n", 8);
+    const uint8_t ihdr[13] = {0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0, 8, 2, 0, 0, 0}; /* 100000 x 100000 RGB */
+    put_png_chunk(&huge, "IHDR", ihdr, sizeof ihdr);
+    put_png_chunk(&huge, "IEND", NULL, 0);
+    CHECK(trit_image_decode_rgb(huge.data, huge.size, 64, &out, &w, &h, message, sizeof message) == TRIT_ERROR_IMAGE);
+    CHECK_MSG(strstr(message, "PNG header is corrupt, truncated or declares an image too large"), "%s", message);
+    free(huge.data);
+    CHECK(trit_image_decode_rgb("hello, world", 12, 64, &out, &w, &h, message, sizeof message) == TRIT_ERROR_IMAGE);
+    CHECK_MSG(strcmp(message, "image: not a JPEG, PNG or BMP file") == 0, "%s", message);
+    CHECK(out == NULL);
+}
+
 /* ---- decoding ------------------------------------------------------------------------------------ */
 static void test_decode(void) {
     char message[160];
@@ -616,6 +638,7 @@ static void print_digest(void) {
 int main(void) {
     test_decode();
     test_decode_jpeg();
+    test_decode_messages();
     test_identity();
     test_box_downscale();
     test_bilinear();
