@@ -220,7 +220,7 @@ self.slowedDown = true;
         });
         // Count classify requests in flight (sent to the worker, not yet answered) and main-thread long tasks.
         await context.addInitScript(() => {
-            const stats = (window.__classify = { inFlight: 0, maxInFlight: 0, sent: 0, longestTask: 0 });
+            const stats = (window.__classify = { inFlight: 0, maxInFlight: 0, sent: 0, longTasks: [] });
             const NativeWorker = window.Worker;
             window.Worker = class extends NativeWorker {
                 constructor(...args) {
@@ -236,7 +236,7 @@ self.slowedDown = true;
                 }
             };
             new PerformanceObserver((list) => {
-                for (const e of list.getEntries()) stats.longestTask = Math.max(stats.longestTask, e.duration);
+                for (const e of list.getEntries()) stats.longTasks.push([e.startTime, e.duration]);
             }).observe({ type: 'longtask', buffered: true });
         });
         await page.goto(server.page);
@@ -247,18 +247,24 @@ self.slowedDown = true;
             ...window.__classify,
             updates: Number(document.querySelector('#results').dataset.updates),
             skipped: Number(document.querySelector('#stat-skipped').textContent),
+            now: performance.now(),
         }));
         const before = await read();
-        await page.evaluate(() => { window.__classify.longestTask = 0; });
-        // Main-thread responsiveness, measured from inside: the largest gap between 10 ms timers over 3 s.
-        const worstTimerGap = await page.evaluate(() => new Promise((resolve) => {
-            let last = performance.now(), worst = 0;
-            const end = last + 3000;
+        // Main-thread responsiveness, measured from inside over 3 s: the largest gap between 10 ms timers,
+        // and the long tasks (PerformanceObserver 'longtask') that started in that window.
+        const { worstTimerGap, longestTask } = await page.evaluate(() => new Promise((resolve) => {
+            const start = performance.now();
+            let last = start, worst = 0;
             const tick = () => {
                 const now = performance.now();
                 worst = Math.max(worst, now - last);
                 last = now;
-                if (now < end) setTimeout(tick, 10); else resolve(worst);
+                if (now < start + 3000) return setTimeout(tick, 10);
+                // Long-task entries arrive asynchronously: give the observer a moment before reading.
+                setTimeout(() => resolve({
+                    worstTimerGap: worst,
+                    longestTask: Math.max(0, ...window.__classify.longTasks.filter(([t]) => t >= start && t < now).map(([, d]) => d)),
+                }), 200);
             };
             setTimeout(tick, 10);
         }));
@@ -266,10 +272,11 @@ self.slowedDown = true;
         const results = after.updates - before.updates, skipped = after.skipped - before.skipped;
         assert.equal(after.maxInFlight, 1, 'more than one frame was handed to the worker at a time');
         assert.ok(results >= 3, `results keep coming, slower (${results} in 3 s)`);
-        assert.ok(results <= Math.ceil(3000 / DELAY) + 1, `${results} results in 3 s with ${DELAY} ms per inference`);
-        assert.ok(skipped > results && skipped >= 20, `${skipped} frames skipped vs ${results} classified in 3 s`);
+        const elapsed = after.now - before.now;
+        assert.ok(results <= Math.ceil(elapsed / DELAY) + 1, `${results} results in ${elapsed.toFixed(0)} ms with ${DELAY} ms per inference`);
+        assert.ok(skipped > results && skipped >= 20, `${skipped} frames skipped vs ${results} classified in ${elapsed.toFixed(0)} ms`);
         assert.ok(after.sent - before.sent <= results + 1, 'every frame sent was answered: none queued');
-        assert.ok(after.longestTask < DELAY, `a main-thread task took ${after.longestTask} ms: inference on the page?`);
+        assert.ok(longestTask < DELAY, `a main-thread task took ${longestTask} ms: inference on the page?`);
         assert.ok(worstTimerGap < DELAY, `the page was unresponsive for ${worstTimerGap.toFixed(0)} ms`);
         await screenshot(page, 'camera-slow-inference');
         assertNoProblems(tab);
