@@ -109,7 +109,7 @@ static int parse_positive(const char *text, const char *option, long *out) {
     errno = 0;
     long v = strtol(text, &end, 10);
     if (end == text || *end || errno || v < 1 || v > 100000000) {
-        die("%s needs a positive integer, got '%s'", option, text);
+        die("%s needs an integer from 1 to 100000000, got '%s'", option, text);
         return 0;
     }
     *out = v;
@@ -222,43 +222,55 @@ static int cmd_classify(int argc, char **argv) {
     if (!model_path || image_count == 0) return free(images), die("usage: trit classify MODEL IMAGE... [--top K] [--json]"), 2;
     trit_model *m = load_model(model_path);
     if (!m) return free(images), 1;
-    trit_class_score *scores = calloc((size_t)top, sizeof *scores);
+    trit_tensor_info out_info;
+    if (trit_model_output_info(m, 0, &out_info) == TRIT_OK && out_info.element_count > 0 &&
+        (size_t)top > out_info.element_count)
+        top = (long)out_info.element_count; /* no more entries than classes */
+    /* JSON is printed once every image has been classified: a failure leaves stdout empty, not a
+     * half-written array */
+    size_t *counts = calloc((size_t)image_count, sizeof *counts);
+    trit_class_score *scores = counts ? calloc((size_t)image_count * (size_t)top, sizeof *scores) : NULL;
     int rc = scores ? 0 : die("out of memory");
-    if (json && !rc) putchar('[');
     for (int i = 0; i < image_count && !rc; i++) {
         char why[512];
-        size_t size, count = 0;
+        size_t size;
+        trit_class_score *mine = scores + (size_t)i * (size_t)top;
         unsigned char *bytes = read_file(images[i], &size, why, sizeof why);
         if (!bytes) {
             rc = die("%s", why);
             break;
         }
-        trit_status st = trit_model_classify_image(m, bytes, size, (int)top, scores, &count);
+        trit_status st = trit_model_classify_image(m, bytes, size, (int)top, mine, &counts[i]);
         free(bytes);
         if (st != TRIT_OK) {
             rc = die("%s: %s (%s)", images[i], trit_model_message(m), trit_status_name(st));
             break;
         }
-        if (json) {
+        if (!json) {
+            printf("%s\n", images[i]);
+            for (size_t k = 0; k < counts[i]; k++)
+                printf("  %2zu. %-20s %7.3f%%  (class %d)\n", k + 1, mine[k].label[0] ? mine[k].label : "-",
+                       100.0 * mine[k].probability, mine[k].index);
+        }
+    }
+    if (json && !rc) {
+        putchar('[');
+        for (int i = 0; i < image_count; i++) {
+            const trit_class_score *mine = scores + (size_t)i * (size_t)top;
             printf("%s{\"file\": ", i ? ", " : "");
             json_print_string(images[i]);
             printf(", \"top\": [");
-            for (size_t k = 0; k < count; k++) {
-                printf("%s{\"index\": %d, \"label\": ", k ? ", " : "", scores[k].index);
-                json_print_string(scores[k].label);
-                printf(", \"probability\": %.9g}", scores[k].probability);
+            for (size_t k = 0; k < counts[i]; k++) {
+                printf("%s{\"index\": %d, \"label\": ", k ? ", " : "", mine[k].index);
+                json_print_string(mine[k].label);
+                printf(", \"probability\": %.9g}", mine[k].probability);
             }
             printf("]}");
-        } else {
-            printf("%s\n", images[i]);
-            for (size_t k = 0; k < count; k++)
-                printf("  %2zu. %-20s %7.3f%%  (class %d)\n", k + 1, scores[k].label[0] ? scores[k].label : "-",
-                       100.0 * scores[k].probability, scores[k].index);
         }
+        puts("]");
     }
-    if (json && !rc) puts("]");
-    else if (json) fflush(stdout);
     free(scores);
+    free(counts);
     free(images);
     trit_model_destroy(m);
     return rc;

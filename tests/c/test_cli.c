@@ -142,6 +142,17 @@ int main(void) {
     CHECK(run("bench " DIR "/model.onnx --runs 3", &out, &err) == 0 && strstr(out, "median"));
     free(out), free(err);
 
+    /* --json with a bad image among good ones: nothing on stdout (no half-written array), one line on stderr */
+    CHECK(run("classify " DIR "/model.onnx " DIR "/green.bmp " DIR "/garbage.jpg --json", &out, &err) == 1 && out[0] == 0 &&
+          lines(err) == 1 && strstr(err, "garbage.jpg"));
+    free(out), free(err);
+    /* --top above the class count gives every class once */
+    CHECK(run("classify " DIR "/model.onnx " DIR "/green.bmp --top 50 --json", &out, &err) == 0);
+    int entries = 0;
+    for (const char *p = out; (p = strstr(p, "\"index\"")); p++) entries++;
+    CHECK_MSG(entries == 3, "%d entries for 3 classes: %s", entries, out);
+    free(out), free(err);
+
     /* the one line says what is wrong: a directory given as a model, a text file given as a tensor */
     write_bytes(DIR "/notes.txt", "hello\n", 6);
     CHECK(run("info " DIR "/eval", &out, &err) == 1 && lines(err) == 1 && strstr(err, "Is a directory"));
