@@ -54,12 +54,59 @@ const char *trit_model_metadata(const trit_model *m, const char *key) {
     return find_metadata(m, key);
 }
 
+/* A decimal number ("-0.4914", "2.5e-1"; no hex, inf or nan) at p: its value, and in *end where it
+ * stops (p when there is none). Not libc's strtod: in wasm that one pulls in 128-bit long-double
+ * arithmetic, about 10 KB. Up to 19 significant digits are kept, then value = digits * 10^exp in
+ * double -- exact for the metadata's short decimals, within an ulp otherwise. */
+static double parse_decimal(const char *p, const char **end) {
+    const char *start = p;
+    while (*p == ' ') p++;
+    int negative = *p == '-';
+    if (*p == '-' || *p == '+') p++;
+    uint64_t digits = 0;
+    int kept = 0, exponent = 0, any = 0;
+    for (; *p >= '0' && *p <= '9'; p++, any = 1) {
+        if (kept < 19) digits = digits * 10 + (uint64_t)(*p - '0'), kept += digits != 0;
+        else exponent++;
+    }
+    if (*p == '.') {
+        for (p++; *p >= '0' && *p <= '9'; p++, any = 1) {
+            if (kept < 19) digits = digits * 10 + (uint64_t)(*p - '0'), kept += digits != 0, exponent--;
+        }
+    }
+    if (!any) {
+        *end = start;
+        return 0.0;
+    }
+    if (*p == 'e' || *p == 'E') {
+        const char *q = p + 1;
+        int sign = 1, e = 0, e_any = 0;
+        if (*q == '-' || *q == '+') sign = *q++ == '-' ? -1 : 1;
+        for (; *q >= '0' && *q <= '9'; q++, e_any = 1)
+            if (e < 10000) e = e * 10 + (*q - '0');
+        if (e_any) exponent += sign * e, p = q;
+    }
+    double v = (double)digits;
+    for (; exponent > 0 && v != 0.0 && v < 1e300; exponent--) v *= 10.0;
+    if (exponent > 0 && v != 0.0) v = INFINITY;
+    /* divide by a power of ten held exactly in a double (10^22 is the largest) */
+    while (exponent < 0 && v != 0.0) {
+        const int step = exponent < -22 ? 22 : -exponent;
+        double power = 1.0;
+        for (int i = 0; i < step; i++) power *= 10.0;
+        v /= power;
+        exponent += step;
+    }
+    *end = p;
+    return negative ? -v : v;
+}
+
 /* "a,b,c" → three floats */
 static int parse_three_floats(const char *text, float *out) {
     const char *p = text;
     for (int i = 0; i < 3; i++) {
-        char *end;
-        double v = strtod(p, &end);
+        const char *end;
+        double v = parse_decimal(p, &end);
         if (end == p || !isfinite(v)) return 0;
         out[i] = (float)v;
         p = end;
