@@ -15,7 +15,8 @@ const models = [
     ['resnet18_z50', 'ResNet-18, 1x3x224x224, 50 % zeros', 1.82e9],
     ['resnet18_z85', 'ResNet-18, 1x3x224x224, 85 % zeros', 1.82e9],
 ];
-const engines = [['trit', 'trit (SDK, wasm SIMD)'], ['kernels', 'trit kernels (runner)'], ['ort', 'onnxruntime-web'], ['tfjs', 'tfjs-backend-wasm']];
+const engines = [['trit', 'trit (SDK, wasm SIMD, f32 activations)'], ['trit8', 'trit (SDK, wasm SIMD, 8-bit activations)'],
+    ['kernels', 'trit kernels (runner)'], ['ort', 'onnxruntime-web'], ['tfjs', 'tfjs-backend-wasm']];
 const stat = (times) => {
     const t = times.slice().sort((a, b) => a - b);
     return { min: t[0], median: t[t.length >> 1] };

@@ -8,6 +8,8 @@ For each network writes
                               (BatchNorm folded), first conv and FC float. trit runs it with its ternary kernels;
                               onnxruntime-web runs the same file (it folds the unpack subgraph to float weights at
                               session creation), so both compute the same float network.
+    OUTDIR/<name>.8bit.onnx   the same ternary network with 8-bit activations (a uint8 QuantizeLinear/DequantizeLinear
+                              pair before each ternary conv, scales calibrated on 8 random inputs): trit's tconv_i8 path
     OUTDIR/<name>.float.onnx  the float equivalent (dequantized weights, BN folded into conv weights/bias)
     OUTDIR/<name>.net.json    the same network for tfjs: a list of ops and float weights (dequantized ternary x
     OUTDIR/<name>.net.bin     scale, folded bias) in OIHW order, offsets in floats into the .bin
@@ -113,6 +115,13 @@ def write(outdir, name, model, tern, input_shape, notes, meta):
     proto, st = export.export_resnet(model, ternary=tern, fold_bn=True, metadata=meta, input_shape=input_shape)
     with open(os.path.join(outdir, name + ".onnx"), "wb") as f:
         f.write(proto.SerializeToString())
+    gen = torch.Generator().manual_seed(77)
+    calib = [torch.randn(2, *input_shape[1:], generator=gen) for _ in range(4)]
+    scales = export.calibrate_activations(model, calib, ternary=tern)
+    qproto, _ = export.export_resnet(model, ternary=tern, fold_bn=True, metadata=meta, input_shape=input_shape,
+                                     act_scales=scales)
+    with open(os.path.join(outdir, name + ".8bit.onnx"), "wb") as f:
+        f.write(qproto.SerializeToString())
     # the float equivalent (dequantized weights, BN folded) for the peers
     fproto, _ = export.export_resnet(model, ternary={}, fold_bn=True, metadata=meta, input_shape=input_shape)
     with open(os.path.join(outdir, name + ".float.onnx"), "wb") as f:

@@ -8,18 +8,25 @@
 #include <string.h>
 
 #include "../core/src/kernels/tconv/tconv.h"
+#include "../core/src/kernels/tconv_i8/tconv_i8.h"
 
 extern const trit_tconv_kernel bench_design_v4, bench_design_v12, bench_design_v16, bench_design_v8_tile_outer,
     bench_design_triples_always, bench_probe_int16;
 
+/* The f32 list, then the 8-bit list (run on uint8 activations), then the design experiments. */
+static int is_8bit;
 static const trit_tconv_kernel *variant(int index) {
     static const trit_tconv_kernel *extra[] = {&bench_design_v4, &bench_design_v12, &bench_design_v16,
                                                &bench_design_v8_tile_outer, &bench_design_triples_always,
                                                &bench_probe_int16};
-    int listed = 0;
+    int listed = 0, listed8 = 0;
     while (trit_tconv_kernels[listed]) listed++;
+    while (trit_tconv_i8_kernels[listed8]) listed8++;
+    is_8bit = 0;
     if (index < listed) return trit_tconv_kernels[index];
     index -= listed;
+    if (index < listed8) return is_8bit = 1, trit_tconv_i8_kernels[index];
+    index -= listed8;
     return index < (int)(sizeof extra / sizeof extra[0]) ? extra[index] : NULL;
 }
 
@@ -62,6 +69,7 @@ double bench_setup(int variant_index, int cin, int h, int w, int cout, int k, in
     for (int o = 0; o < cout; o++) scales[o] = scales[cout + o] = 0.5f + (float)(rnd() % 100) / 100.0f;
     trit_ternary_weights tw = {cout, per_out, 1, {{codes, scales, scales + cout}}};
     const trit_tconv_kernel *kernel = variant(variant_index);
+    if (is_8bit) tw.act_scale = 1.0f / 255.0f, tw.act_unsigned = 1; /* inputs in [-1, 1): ReLU-like half is kept */
     if (!kernel || !kernel->supports(&s, &tw)) {
         free(codes), free(scales);
         return 0;
