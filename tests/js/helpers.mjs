@@ -18,10 +18,16 @@ export const sdkUrl = new URL('../../js_sdk/trit.js', import.meta.url);
 
 const run = promisify(execFile);
 
-/** Runs the native CLI; returns stdout (throws with stderr on a non-zero exit). */
+/** Runs the native CLI; returns stdout (throws with stderr on a non-zero exit, naming a few of the
+ * arguments rather than all 200+ image paths). */
 export async function trit(...args) {
-  const { stdout } = await run(cli, args, { maxBuffer: 256 << 20 });
-  return stdout;
+  try {
+    const { stdout } = await run(cli, args, { maxBuffer: 512 << 20 });
+    return stdout;
+  } catch (e) {
+    const shown = args.length > 6 ? [...args.slice(0, 4), `... (${args.length} arguments)`] : args;
+    throw new Error(`${cli} ${shown.join(' ')}: ${e.code ?? ''} ${(e.stderr ?? e.message).trim()}`, { cause: e });
+  }
 }
 
 export const tempDir = (name) => mkdtemp(join(tmpdir(), `trit-js-${name}-`));
