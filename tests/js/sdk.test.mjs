@@ -380,3 +380,31 @@ test('size budgets: trit.wasm <= 150 KB, trit.js <= 15 KB', async () => {
   assert.ok(wasm <= 150000, `trit.wasm is ${wasm} bytes`); // KB as the peers' sizes use it (tfjs 424,594 B = 425 KB)
   assert.ok(js <= 15000, `trit.js is ${js} bytes`);
 });
+
+// trit.d.ts is hand-written: its names must be the code's (no TypeScript compiler here to check it).
+test('trit.d.ts declares what trit.js has: exports, ModelInfo fields, Model members, error codes', async () => {
+  const dts = await readFile(join(root, 'js_sdk', 'trit.d.ts'), 'utf8');
+  const source = await readFile(join(root, 'js_sdk', 'trit.js'), 'utf8');
+  const block = (name) => {
+    const start = dts.indexOf(`export interface ${name} {`);
+    assert.ok(start >= 0, `interface ${name} in trit.d.ts`);
+    return dts.slice(start, dts.indexOf('\n}', start));
+  };
+  const members = (name) => [...block(name).matchAll(/^ {2}(?:readonly )?(\w+)\??[:(]/gm)].map((m) => m[1]).sort();
+  const sdk = await import('../../js_sdk/trit.js');
+  assert.deepEqual([...dts.matchAll(/^export (?:function|class) (\w+)/gm)].map((m) => m[1]).sort(), Object.keys(sdk).sort());
+  const model = await load(smallPath);
+  try {
+    assert.deepEqual(members('ModelInfo'), Object.keys(model.info).sort());
+    const ownAndPrototype = [...Object.keys(model), ...Object.getOwnPropertyNames(Object.getPrototypeOf(model))]
+      .filter((k) => k !== 'constructor').sort();
+    assert.deepEqual(members('Model'), ownAndPrototype);
+    assert.deepEqual(members('LoadOptions'), ['integrity', 'onProgress', 'signal', 'simd', 'wasm']);
+  } finally {
+    model.dispose();
+  }
+  const declared = new Set([...block('Model').matchAll(/'([A-Z_]+)'/g), ...dts.matchAll(/\| '([A-Z_]+)'/g)].map((m) => m[1]));
+  const header = await readFile(join(root, 'core', 'include', 'trit.h'), 'utf8');
+  const used = [...source.matchAll(/(?:fail|TritError)\('([A-Z_]+)'/g), ...header.matchAll(/\b(TRIT_ERROR_[A-Z]+) = \d+/g)].map((m) => m[1]);
+  for (const code of new Set(used)) assert.ok(declared.has(code), `TritErrorCode lacks ${code}`);
+});
