@@ -72,6 +72,12 @@ export interface TernaryLayer {
   positive: number;
   negative: number;
   sparsity: number;
+  /** 'float32', or 'int8' / 'uint8' when the layer takes 8-bit activations (a QuantizeLinear before it). */
+  activations: 'float32' | 'int8' | 'uint8';
+  /** The activations' quantization scale (8-bit layers only). */
+  activationScale?: number;
+  /** The kernel variant the engine picked for this layer, e.g. 'tconv_f32_triples__wasmsimd'. */
+  kernel: string;
 }
 
 export interface ModelInfo {
@@ -103,8 +109,8 @@ export interface ModelInfo {
   simd: boolean;
   /** The ternary layers (for pictures of the weights and per-layer sparsity). */
   layers: TernaryLayer[];
-  /** The same, as the engine names it. */
-  ternaryLayers: Omit<TernaryLayer, 'index'>[];
+  /** The same, as the engine names it (no index; activation_scale for activationScale). */
+  ternaryLayers: (Omit<TernaryLayer, 'index' | 'activationScale'> & { activation_scale?: number })[];
 }
 
 export interface Model {

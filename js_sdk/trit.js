@@ -37,7 +37,7 @@ const abortable = (promise, signal) => !signal ? promise : Promise.race([promise
   signal.addEventListener('abort', () => reject(aborted(signal)), { once: true });
 })]);
 
-// → { bytes, label (for messages), type (content type, when fetched) }
+// → { bytes, label (for messages), type (Content-Type when fetched) }
 async function readSource(source, signal, progress) {
   if (isBytes(source)) return { bytes: u8(source), label: 'the given bytes' };
   if (is(source, 'Blob')) source = new Response(source);
@@ -82,7 +82,7 @@ async function checkIntegrity(bytes, expected, label) {
 
 async function gunzip(bytes, label) {
   try {
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')); // ReferenceError if absent
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')); // throws if absent
     return new Uint8Array(await new Response(stream).arrayBuffer());
   } catch (e) {
     fail('GZIP', `${label}: gzip decompression failed: ${e.message}`, e);
@@ -124,7 +124,7 @@ class Engine {
   check(status, h, prefix = '') {
     if (status) fail(this.str(this.x.trit_wasm_status_name(status)), prefix + this.str(this.x.trit_wasm_message(h)));
   }
-  // body(take): take(size | bytes) allocates (copying bytes in), freed after; trap → TritError.
+  // body(take): take(size | bytes) allocates (copies bytes in), freed after; trap → TritError.
   with(body) {
     const taken = [];
     try {
@@ -142,16 +142,16 @@ class Engine {
   }
 }
 
+const camel = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/_./g, (m) => m[1].toUpperCase()), v]));
 function buildInfo(json, simd) {
-  const info = { simd, provenance: {} }; // the engine's info JSON, camelCased
-  for (const k in json) info[k.replace(/_(\w)/g, (_, c) => c.toUpperCase())] = json[k];
+  const info = { simd, provenance: {}, ...camel(json) }; // the engine's info JSON, camelCased
   for (const k of ['arch', 'method', 'dataset', 'top1', 'sparsity', 'epochs', 'notes']) {
     const v = json.metadata[`trit.${k}`];
     if (v !== undefined) info.provenance[k] = v.trim() && !isNaN(v) ? +v : v;
   }
   info.inputShape = json.inputs[0]?.dims ?? [];
   info.outputShape = json.outputs[0]?.dims ?? [];
-  info.layers = json.ternary_layers.map((l, index) => ({ index, ...l }));
+  info.layers = json.ternary_layers.map((l, index) => ({ index, ...camel(l) }));
   return info;
 }
 
@@ -173,7 +173,7 @@ export async function load(source, options = {}) {
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await gunzip(bytes, file.label);
   checkAbort(signal);
 
-  // The build's only import (tests/js check it); another would fail here, named.
+  // The build's only import (tests/js check it); another fails here, named.
   let e;
   try {
     e = new Engine(await WebAssembly.instantiate(module, { env: { emscripten_notify_memory_growth() {} } }));

@@ -37,7 +37,7 @@ before(async () => {
       res.writeHead(200, { 'content-type': type, 'content-length': body.length, ...headers });
       res.end(body);
     };
-    switch (req.url) {
+    switch (req.url.split('?')[0]) {
       case '/model.onnx': return send('application/octet-stream', small);
       case '/model.onnx.gz': return send('application/gzip', gz);
       case '/chunked.onnx': res.writeHead(200); res.write(small.subarray(0, 1000)); return res.end(small.subarray(1000));
@@ -138,6 +138,22 @@ describe('load', () => {
     const model = await load(small, { wasm: `${base}/wasm/`, simd: true });
     assert.equal(model.info.simd, true);
     await sameModel(model);
+    const fromResponse = await load(small, { wasm: new Response(plainWasm) });
+    assert.equal(fromResponse.info.simd, false);
+    await sameModel(fromResponse);
+  });
+
+  test('onProgress reports the wasm download (phase "wasm") when the engine is not cached yet', async () => {
+    const events = [];
+    const url = `${base}/wasm/trit.wasm?fresh=${Date.now()}`; // a URL not compiled yet
+    const model = await load(small, { wasm: url, onProgress: (e) => events.push(e) });
+    const wasmEvents = events.filter((e) => e.phase === 'wasm');
+    assert.ok(wasmEvents.length >= 1, JSON.stringify(events));
+    assert.deepEqual(wasmEvents.at(-1), { loaded: simdWasm.length, total: simdWasm.length, phase: 'wasm' });
+    await sameModel(model);
+    const again = []; // the same URL again: compiled once, so only the model's progress
+    await sameModel(await load(smallPath, { wasm: url, onProgress: (e) => again.push(e) }));
+    assert.deepEqual(again.map((e) => e.phase), ['model']);
   });
 
   test('simd: true and false pick the two builds, with the same results', async () => {
@@ -400,6 +416,12 @@ test('trit.d.ts declares what trit.js has: exports, ModelInfo fields, Model memb
       .filter((k) => k !== 'constructor').sort();
     assert.deepEqual(members('Model'), ownAndPrototype);
     assert.deepEqual(members('LoadOptions'), ['integrity', 'onProgress', 'signal', 'simd', 'wasm']);
+    // every field a layer has is declared, and every required one is there (activationScale: 8-bit layers only)
+    const required = [...block('TernaryLayer').matchAll(/^ {2}(\w+):/gm)].map((m) => m[1]).sort();
+    for (const layer of model.info.layers) {
+      for (const k of Object.keys(layer)) assert.ok(members('TernaryLayer').includes(k), `TernaryLayer lacks ${k}`);
+      assert.deepEqual(required.filter((k) => !(k in layer)), []);
+    }
   } finally {
     model.dispose();
   }
