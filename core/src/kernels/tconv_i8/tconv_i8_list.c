@@ -3,11 +3,17 @@
 
 extern const trit_tconv_kernel trit_tconv_i8_sparse__wasmsimd;
 extern const trit_tconv_kernel trit_tconv_i8_sparse__sse2;
+#if !defined(__wasm_simd128__) /* never needed beside SIMD128; kept out of trit.wasm (size) */
+extern const trit_tconv_kernel trit_tconv_i8_sparse__scalar;
+#endif
 extern const trit_tconv_kernel trit_tconv_i8_ref;
 
 const trit_tconv_kernel *const trit_tconv_i8_kernels[] = {
     &trit_tconv_i8_sparse__wasmsimd,
     &trit_tconv_i8_sparse__sse2,
+#if !defined(__wasm_simd128__)
+    &trit_tconv_i8_sparse__scalar, /* plain C: where no SIMD variant supports the layer */
+#endif
     &trit_tconv_i8_ref,
     NULL,
 };

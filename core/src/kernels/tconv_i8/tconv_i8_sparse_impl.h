@@ -21,11 +21,19 @@
 #include "../../alloc.h"
 #include "tconv_i8.h"
 
-#define I8_VECS 8 /* int16x8 accumulators per tile */
+#ifndef I8_VECS
+#define I8_VECS 8 /* int16x8 accumulators per tile (the plain-C variant takes 1) */
+#endif
 #define SP_TILE (8 * I8_VECS)
 #define SP_VECS (SP_TILE / 4) /* f32x4 vectors per tile */
 #define I8_CHUNK 255           /* 255 * 128 < 32768 */
+#if I8_VECS == 8
 #define I8_EACH(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#elif I8_VECS == 1
+#define I8_EACH(X) X(0)
+#else
+#error "I8_VECS must be 8 or 1"
+#endif
 #include "../flat_layout.h"
 #define I8_CHANNEL_OUTER_TILES 4
 
