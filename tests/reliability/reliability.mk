@@ -77,7 +77,8 @@ test-reliability-js: wasm $(RELIABILITY_MODELS_STAMP)
 
 test-reliability: test-reliability-c test-reliability-js
 
-test-valgrind: $(RELIABILITY_PLAIN_BINARIES) $(RELIABILITY_MODELS_STAMP) fuzz-replay-valgrind $(C_TESTS)
+# test_cli (one of $(C_TESTS)) runs the CLI binary, as test-c does.
+test-valgrind: $(RELIABILITY_PLAIN_BINARIES) $(RELIABILITY_MODELS_STAMP) fuzz-replay-valgrind $(C_TESTS) $(NATIVE)/trit
 	@set -e; for t in $(C_TESTS); do \
 	  echo "--- $$t (valgrind memcheck)"; $(VALGRIND) $$t || exit 1; \
 	done; \
