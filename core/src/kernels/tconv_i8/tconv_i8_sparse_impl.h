@@ -235,8 +235,30 @@ static inline void SP_NAME(tile_channel)(const i8_channel *ch, const int32_t *en
 #define I8_WIDEN(v)                                             \
     iacc[2 * v] = I32_ADD(iacc[2 * v], I32_WIDEN_LOW(a##v));    \
     iacc[2 * v + 1] = I32_ADD(iacc[2 * v + 1], I32_WIDEN_HIGH(a##v));
+#define I8_FLUSH_ONE(v)                                                                                   \
+    facc[2 * v] = SP_ADD(facc[2 * v], SP_MUL(I32_TO_F32(I32_ADD(I32_WIDEN_LOW(a##v), correction)), m));         \
+    facc[2 * v + 1] = SP_ADD(facc[2 * v + 1], SP_MUL(I32_TO_F32(I32_ADD(I32_WIDEN_HIGH(a##v), correction)), m));
     for (int gi = 0; gi < ch->group_count; gi++) {
         const i8_group *grp = &ch->groups[gi];
+        if (grp->adds + grp->subs <= I8_CHUNK) {
+            /* one chunk (the common case): straight from the int16 accumulators to float */
+            const int32_t adds = grp->adds, total = grp->adds + grp->subs;
+            const I32_VEC correction = I32_SPLAT(offset * (grp->adds - grp->subs));
+            I8_EACH(I8_DECLARE)
+            int32_t k = 0;
+            for (; k < adds; k++) {
+                const int8_t *p = base + idx[k];
+                I8_EACH(I8_ADD_TAP)
+            }
+            for (; k < total; k++) {
+                const int8_t *p = base + idx[k];
+                I8_EACH(I8_SUB_TAP)
+            }
+            idx += total;
+            const SP_VEC m = SP_SPLAT(grp->mul);
+            I8_EACH(I8_FLUSH_ONE)
+            continue;
+        }
         I32_VEC iacc[SP_VECS];
         const I32_VEC correction = I32_SPLAT(offset * (grp->adds - grp->subs));
         for (int j = 0; j < SP_VECS; j++) iacc[j] = correction;
@@ -260,6 +282,7 @@ static inline void SP_NAME(tile_channel)(const i8_channel *ch, const int32_t *en
         const SP_VEC m = SP_SPLAT(grp->mul);
         for (int j = 0; j < SP_VECS; j++) facc[j] = SP_ADD(facc[j], SP_MUL(I32_TO_F32(iacc[j]), m));
     }
+#undef I8_FLUSH_ONE
 #undef I8_DECLARE
 #undef I8_ADD_TAP
 #undef I8_SUB_TAP
