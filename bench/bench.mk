@@ -15,7 +15,7 @@ KERNEL_DIR := core/src/kernels
 KERNEL_SOURCES := $(wildcard $(KERNEL_DIR)/*/*.c)
 KERNEL_HEADERS := $(wildcard $(KERNEL_DIR)/*.h $(KERNEL_DIR)/*/*.h) core/src/ops/ops.h core/src/alloc.h
 # the scalar references the kernels' reference variants call
-KERNEL_REFS := core/src/ops/ternary.c core/src/ops/conv.c core/src/ops/pool.c
+KERNEL_REFS := core/src/ops/ternary.c core/src/ops/conv.c core/src/ops/pool.c core/src/ops/gemm.c
 
 # Design experiments: the sparse kernel with other accumulator counts / loop orders.
 BENCH_DESIGNS := v4:-DSP_VECS=4 v12:-DSP_VECS=12 v16:-DSP_VECS=16 v8_tile_outer:-DSP_CHANNEL_OUTER_TILES=0
@@ -73,5 +73,12 @@ $(BENCH_BUILD)/test_tconv_i8.cjs: tests/c/test_tconv_i8.c tests/c/check.h $(KERN
 	  -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node -o $(BENCH_BUILD)/test_tconv_i8.js
 	mv $(BENCH_BUILD)/test_tconv_i8.js $@
 
-test-kernels: $(BENCH_BUILD)/test_tconv.cjs $(BENCH_BUILD)/test_tconv_i8.cjs
-	cd $(BENCH_BUILD) && $(NODE) --no-experimental-fetch test_tconv.cjs && $(NODE) --no-experimental-fetch test_tconv_i8.cjs
+$(BENCH_BUILD)/test_fgemm.cjs: tests/c/test_fgemm.c tests/c/check.h $(KERNEL_SOURCES) $(KERNEL_HEADERS) $(KERNEL_REFS)
+	@mkdir -p $(@D)
+	$(BENCH_EMCC) $(BENCH_CFLAGS) -Werror tests/c/test_fgemm.c $(KERNEL_SOURCES) $(KERNEL_REFS) \
+	  -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node -o $(BENCH_BUILD)/test_fgemm.js
+	mv $(BENCH_BUILD)/test_fgemm.js $@
+
+test-kernels: $(BENCH_BUILD)/test_tconv.cjs $(BENCH_BUILD)/test_tconv_i8.cjs $(BENCH_BUILD)/test_fgemm.cjs
+	cd $(BENCH_BUILD) && $(NODE) --no-experimental-fetch test_tconv.cjs && $(NODE) --no-experimental-fetch test_tconv_i8.cjs \
+	  && $(NODE) --no-experimental-fetch test_fgemm.cjs

@@ -19,7 +19,8 @@ WASM_CORE_SOURCES ?= $(or $(CORE_SRCS),$(shell find core/src -name '*.c' | sort)
 WASM_SOURCES := wasm/trit_wasm.c $(WASM_CORE_SOURCES)
 WASM_HEADERS := $(shell find core/include core/src core/third_party -name '*.h')
 WASM_CFLAGS := -std=c11 -flto -DNDEBUG -Wall -Icore/include -Icore/src -Icore/third_party
-wasm_simd_opt = $(if $(filter core/src/kernels/%,$(1)),-O2 -fno-unroll-loops,-Oz)
+# (a family's reference variant only runs where no SIMD variant takes a layer: size over speed)
+wasm_simd_opt = $(if $(filter core/src/kernels/%_ref.c,$(1)),-Oz,$(if $(filter core/src/kernels/%,$(1)),-O2 -fno-unroll-loops,-Oz))
 wasm_plain_opt = $(if $(filter core/src/kernels/% core/src/ops/% core/src/exec.c,$(1)),-O2 -fno-unroll-loops,-Oz)
 # 64 KiB of stack is plenty (tensors live in the engine's arena); memory starts at 1 MiB and grows
 # as a model needs.

@@ -1358,15 +1358,15 @@ static int op_gemm(compiler *c, int ni, const onnx_node *n, int is_matmul) {
     if (c->values[b].kind == VALUE_TERNARY && !const_data(c, b)) return 0;
     step *s = new_step(c, STEP_GEMM, ni);
     if (!s) return 0;
-    s->u.gemm.m = (int)m;
-    s->u.gemm.n = (int)nn;
-    s->u.gemm.k = (int)k;
-    s->u.gemm.trans_a = trans_a != 0;
-    s->u.gemm.trans_b = trans_b != 0;
-    s->u.gemm.alpha = alpha;
-    s->u.gemm.beta = cc >= 0 ? beta : 0.0f;
-    s->u.gemm.c_stride_m = c_stride_m;
-    s->u.gemm.c_stride_n = c_stride_n;
+    s->u.gemm.p.m = (int)m;
+    s->u.gemm.p.n = (int)nn;
+    s->u.gemm.p.k = (int)k;
+    s->u.gemm.p.trans_a = trans_a != 0;
+    s->u.gemm.p.trans_b = trans_b != 0;
+    s->u.gemm.p.alpha = alpha;
+    s->u.gemm.p.beta = cc >= 0 ? beta : 0.0f;
+    s->u.gemm.p.c_stride_m = c_stride_m;
+    s->u.gemm.p.c_stride_n = c_stride_n;
     s->in[0] = a;
     s->in[1] = b;
     s->in[2] = cc;
@@ -2259,6 +2259,22 @@ static int pack_ternary(compiler *c) {
 static int pack_float_convs(compiler *c) {
     for (size_t si = 0; si < c->step_count; si++) {
         step *s = &c->steps[si];
+        if (s->kind == STEP_GEMM) {
+            /* constant B (an FC layer's weights): repacked for the best fgemm variant */
+            if (!is_const(c, s->in[1])) continue;
+            const float *b = const_data(c, s->in[1]);
+            if (!b) return c->status ? 0 : no_memory(c);
+            const trit_fgemm_kernel *kernel = trit_fgemm_select(&s->u.gemm.p);
+            size_t bytes = kernel ? kernel->packed_size(&s->u.gemm.p) : 0;
+            if (!kernel || bytes == 0) continue;
+            void *packed = trit_alloc(bytes);
+            if (!packed) return no_memory(c);
+            kernel->pack(&s->u.gemm.p, b, packed);
+            s->u.gemm.kernel = kernel;
+            s->u.gemm.packed = packed;
+            s->in[1] = -1;
+            continue;
+        }
         if (s->kind == STEP_MAXPOOL) {
             if (c->values[s->out].dtype == TRIT_FLOAT32) s->scratch_bytes = trit_maxpool_f32_scratch_size(&s->u.conv.shape);
             continue;
@@ -2512,6 +2528,7 @@ void trit_model_release_contents(trit_model *m) {
     for (size_t i = 0; i < m->step_count; i++)
         if (m->steps[i].kind == STEP_TCONV) trit_free(m->steps[i].u.tconv.packed);
         else if (m->steps[i].kind == STEP_FCONV) trit_free(m->steps[i].u.fconv.packed);
+        else if (m->steps[i].kind == STEP_GEMM) trit_free(m->steps[i].u.gemm.packed);
     trit_free(m->values);
     trit_free(m->steps);
     trit_free(m->ternary);

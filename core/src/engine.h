@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "kernels/fconv/fconv.h"
+#include "kernels/fgemm/fgemm.h"
 #include "kernels/pool/pool.h"
 #include "kernels/tconv/tconv.h"
 #include "kernels/tconv_i8/tconv_i8.h"
@@ -95,7 +96,11 @@ typedef struct step {
             const trit_fconv_kernel *kernel;
             void *packed; /* model-owned (trit_alloc) */
         } fconv;
-        trit_gemm_params gemm;
+        struct {
+            trit_gemm_params p;
+            const trit_fgemm_kernel *kernel; /* NULL: B is computed at run time, the reference runs */
+            void *packed;                    /* model-owned (trit_alloc), replaces B */
+        } gemm;
         struct { int batch, channels; size_t spatial; float epsilon; } affine;
         struct {
             size_t count;

@@ -70,7 +70,8 @@ trit_status trit_exec_step(const step *s, tvalue *values, unsigned char *arena, 
         s->u.tconv.kernel->run(&s->u.tconv.shape, s->u.tconv.packed, P(0), P(2), &e, y, scratch);
         break;
     case STEP_GEMM:
-        trit_ref_gemm_f32(&s->u.gemm, P(0), P(1), P(2), &e, y);
+        if (s->u.gemm.kernel) s->u.gemm.kernel->run(&s->u.gemm.p, s->u.gemm.packed, P(0), P(2), &e, y);
+        else trit_ref_gemm_f32(&s->u.gemm.p, P(0), P(1), P(2), &e, y);
         break;
     case STEP_AFFINE:
         trit_ref_channel_affine_f32(s->u.affine.batch, s->u.affine.channels, s->u.affine.spatial, P(0), P(1), P(2),

@@ -34,6 +34,7 @@
 
 #include "../../alloc.h"
 #include "tconv.h"
+#include "../load_time.h"
 
 #ifndef SP_VECS
 #define SP_VECS 8 /* f32x4 accumulators per tile (docs/KERNELS.md: 4 and 8 tie, 12 and 16 slower) */
@@ -82,7 +83,7 @@ typedef struct sp_header {
 } sp_header;
 
 /* Offset of tap (dy, dx) within one channel of the flat layout. */
-static size_t SP_NAME(tap_offset)(const trit_conv_shape *s, const sp_geometry *g, int tap) {
+TRIT_LOAD_TIME static size_t SP_NAME(tap_offset)(const trit_conv_shape *s, const sp_geometry *g, int tap) {
     const size_t dy = (size_t)(tap / s->kernel_w) * (size_t)s->dilation_h;
     const size_t dx = (size_t)(tap % s->kernel_w) * (size_t)s->dilation_w;
     const size_t phase = (dy % (size_t)s->stride_h) * (size_t)s->stride_w + dx % (size_t)s->stride_w;
@@ -122,7 +123,7 @@ static int SP_NAME(scale_ok)(float v) {
 
 static uint64_t SP_NAME(count_entries)(const trit_conv_shape *s, const trit_ternary_weights *w);
 
-static int SP_NAME(supports)(const trit_conv_shape *s, const trit_ternary_weights *w) {
+TRIT_LOAD_TIME static int SP_NAME(supports)(const trit_conv_shape *s, const trit_ternary_weights *w) {
     sp_geometry g;
     if (!SP_NAME(geometry)(s, &g)) return 0;
     if (w->plane_count < 1 || w->plane_count > TRIT_MAX_PLANES || w->out_channels != s->out_channels) return 0;
@@ -163,7 +164,7 @@ static int SP_NAME(supports)(const trit_conv_shape *s, const trit_ternary_weight
 /* Calls emit(offset) for every tap of output channel o, plane p whose sign is `want` (+1 / -1), in
  * list order, and returns how many. Offsets are into the buffer run() reads: the padded input
  * (sparse), or the pattern planes (triples). `entries` may be NULL to count only. */
-static int32_t SP_NAME(list_taps)(const trit_conv_shape *s, const sp_geometry *g, const trit_ternary_weights *w,
+TRIT_LOAD_TIME static int32_t SP_NAME(list_taps)(const trit_conv_shape *s, const sp_geometry *g, const trit_ternary_weights *w,
                                   int o, int p, int want, int32_t *entries) {
     const int cin_g = s->in_channels / s->group, cout_g = s->out_channels / s->group;
     const int kk = s->kernel_h * s->kernel_w;
@@ -199,7 +200,7 @@ static int32_t SP_NAME(list_taps)(const trit_conv_shape *s, const sp_geometry *g
     return count;
 }
 
-static uint64_t SP_NAME(count_entries)(const trit_conv_shape *s, const trit_ternary_weights *w) {
+TRIT_LOAD_TIME static uint64_t SP_NAME(count_entries)(const trit_conv_shape *s, const trit_ternary_weights *w) {
     sp_geometry g;
     SP_NAME(geometry)(s, &g);
     uint64_t n = 0;
@@ -215,7 +216,7 @@ static size_t SP_NAME(entries_offset)(const trit_ternary_weights *w) {
     return sizeof(sp_header) + (size_t)w->out_channels * sizeof(sp_channel);
 }
 
-static size_t SP_NAME(packed_size)(const trit_conv_shape *s, const trit_ternary_weights *w) {
+TRIT_LOAD_TIME static size_t SP_NAME(packed_size)(const trit_conv_shape *s, const trit_ternary_weights *w) {
     uint64_t n = SP_NAME(count_entries)(s, w);
     size_t bytes, total;
     if (n > SIZE_MAX / sizeof(int32_t)) return 0;
@@ -224,7 +225,7 @@ static size_t SP_NAME(packed_size)(const trit_conv_shape *s, const trit_ternary_
     return total;
 }
 
-static void SP_NAME(pack)(const trit_conv_shape *s, const trit_ternary_weights *w, void *packed) {
+TRIT_LOAD_TIME static void SP_NAME(pack)(const trit_conv_shape *s, const trit_ternary_weights *w, void *packed) {
     sp_geometry g;
     SP_NAME(geometry)(s, &g);
     sp_header *h = packed;

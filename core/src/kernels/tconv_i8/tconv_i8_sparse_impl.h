@@ -20,6 +20,7 @@
 
 #include "../../alloc.h"
 #include "tconv_i8.h"
+#include "../load_time.h"
 
 #ifndef I8_VECS
 #define I8_VECS 8 /* int16x8 accumulators per tile (the plain-C variant takes 1) */
@@ -59,7 +60,7 @@ typedef struct i8_header {
     uint64_t entry_count;
 } i8_header;
 
-static size_t SP_NAME(tap_offset)(const trit_conv_shape *s, const sp_geometry *g, int tap) {
+TRIT_LOAD_TIME static size_t SP_NAME(tap_offset)(const trit_conv_shape *s, const sp_geometry *g, int tap) {
     const size_t dy = (size_t)(tap / s->kernel_w) * (size_t)s->dilation_h;
     const size_t dx = (size_t)(tap % s->kernel_w) * (size_t)s->dilation_w;
     const size_t phase = (dy % (size_t)s->stride_h) * (size_t)s->stride_w + dx % (size_t)s->stride_w;
@@ -68,7 +69,7 @@ static size_t SP_NAME(tap_offset)(const trit_conv_shape *s, const sp_geometry *g
 
 /* Offsets (into the padded int8 copy) of the taps of channel o, plane p with code `want`; returns
  * how many. `entries` may be NULL to count only. */
-static int32_t SP_NAME(list_taps)(const trit_conv_shape *s, const sp_geometry *g, const trit_ternary_weights *w,
+TRIT_LOAD_TIME static int32_t SP_NAME(list_taps)(const trit_conv_shape *s, const sp_geometry *g, const trit_ternary_weights *w,
                                   int o, int p, int want, int32_t *entries) {
     const int cin_g = s->in_channels / s->group, cout_g = s->out_channels / s->group;
     const int kk = s->kernel_h * s->kernel_w;
@@ -100,7 +101,7 @@ static int SP_NAME(scratch_layout)(const trit_conv_shape *s, const sp_geometry *
     return trit_size_add(l->targets_offset, targets, &l->total);
 }
 
-static int SP_NAME(supports)(const trit_conv_shape *s, const trit_ternary_weights *w) {
+TRIT_LOAD_TIME static int SP_NAME(supports)(const trit_conv_shape *s, const trit_ternary_weights *w) {
     sp_geometry g;
     i8_scratch l;
     if (!(w->act_scale > 0.0f && w->act_scale <= 3.0e38f)) return 0;
@@ -121,7 +122,7 @@ static int SP_NAME(supports)(const trit_conv_shape *s, const trit_ternary_weight
 }
 
 /* Packs the lists into `packed` (or, when it is NULL, only counts the entries). */
-static uint64_t SP_NAME(build)(const trit_conv_shape *s, const trit_ternary_weights *w, void *packed) {
+TRIT_LOAD_TIME static uint64_t SP_NAME(build)(const trit_conv_shape *s, const trit_ternary_weights *w, void *packed) {
     sp_geometry g;
     SP_NAME(geometry)(s, &g);
     i8_channel *channels = packed ? (i8_channel *)((unsigned char *)packed + sizeof(i8_header)) : NULL;
@@ -162,7 +163,7 @@ static uint64_t SP_NAME(build)(const trit_conv_shape *s, const trit_ternary_weig
     return next;
 }
 
-static size_t SP_NAME(packed_size)(const trit_conv_shape *s, const trit_ternary_weights *w) {
+TRIT_LOAD_TIME static size_t SP_NAME(packed_size)(const trit_conv_shape *s, const trit_ternary_weights *w) {
     const uint64_t n = SP_NAME(build)(s, w, NULL);
     size_t bytes, total;
     if (n > SIZE_MAX / sizeof(int32_t) || !trit_size_mul((size_t)n, sizeof(int32_t), &bytes)) return 0;
@@ -170,7 +171,7 @@ static size_t SP_NAME(packed_size)(const trit_conv_shape *s, const trit_ternary_
     return total;
 }
 
-static void SP_NAME(pack)(const trit_conv_shape *s, const trit_ternary_weights *w, void *packed) {
+TRIT_LOAD_TIME static void SP_NAME(pack)(const trit_conv_shape *s, const trit_ternary_weights *w, void *packed) {
     i8_header *h = packed;
     memset(h, 0, sizeof *h);
     h->out_channels = w->out_channels;
@@ -179,7 +180,7 @@ static void SP_NAME(pack)(const trit_conv_shape *s, const trit_ternary_weights *
     h->entry_count = SP_NAME(build)(s, w, packed);
 }
 
-static size_t SP_NAME(scratch_size)(const trit_conv_shape *s) {
+TRIT_LOAD_TIME static size_t SP_NAME(scratch_size)(const trit_conv_shape *s) {
     sp_geometry g;
     i8_scratch l;
     if (!SP_NAME(geometry)(s, &g) || !SP_NAME(scratch_layout)(s, &g, &l)) return 0;
