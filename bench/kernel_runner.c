@@ -2,7 +2,7 @@
  * the engine in core/src via js_sdk/trit.js). It runs the op list bench/make_models.py writes
  * (conv / maxpool / option-A shortcut / global average pool / FC) with the same kernels the engine
  * selects: ternary convs through trit_tconv_select, the float first conv through trit_fconv_select,
- * max pooling through trit_maxpool_f32, global pooling and FC as plain loops. JS drives it op by op, so each layer can be timed.
+ * max pooling through trit_maxpool_f32, the FC through trit_fgemm_select, global pooling as a plain loop. JS drives it op by op, so each layer can be timed.
  * Ternary codes and scales are recovered from the float weights (w = code * scale per channel). */
 #include <math.h>
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../core/src/kernels/fconv/fconv.h"
+#include "../core/src/kernels/fgemm/fgemm.h"
 #include "../core/src/kernels/pool/pool.h"
 #include "../core/src/kernels/tconv/tconv.h"
 
@@ -30,6 +31,8 @@ typedef struct op {
     trit_epilogue epilogue;
     const trit_tconv_kernel *tconv;
     const trit_fconv_kernel *fconv;
+    const trit_fgemm_kernel *fgemm;
+    trit_gemm_params gemm;
     void *packed;
     float *bias, *weights;
     int before, after, relu;
@@ -132,8 +135,10 @@ int rt_fc(int x, int y, const float *w, const float *b) {
     memset(o, 0, sizeof *o);
     o->kind = OP_FC, o->x = x, o->y = y;
     size_t n = (size_t)tensors[y].c, k = (size_t)tensors[x].c;
-    o->weights = malloc(n * k * sizeof(float));
-    memcpy(o->weights, w, n * k * sizeof(float));
+    o->gemm = (trit_gemm_params){1, (int)n, (int)k, 0, 1, 1.0f, 1.0f, 0, 1}; /* W [N][K], bias [N] */
+    o->fgemm = trit_fgemm_select(&o->gemm);
+    o->weights = malloc(o->fgemm->packed_size(&o->gemm));
+    o->fgemm->pack(&o->gemm, w, o->weights);
     o->bias = malloc(n * sizeof(float));
     memcpy(o->bias, b, n * sizeof(float));
     return op_count++;
@@ -147,7 +152,7 @@ const char *rt_op_kernel(int i) {
     case OP_MAXPOOL: return "trit_maxpool_f32";
     case OP_SHORTCUT_A: return "shortcut_a (scalar)";
     case OP_GAP: return "trit_ref_global_avgpool_f32";
-    default: return "fc (scalar)";
+    default: return o->fgemm->name;
     }
 }
 
@@ -172,14 +177,11 @@ void rt_run_op(int i) {
         }
         break;
     case OP_GAP: trit_ref_global_avgpool_f32(1, tx->c, (size_t)tx->h * tx->w, tx->data, ty->data); break;
-    case OP_FC:
-        for (int n = 0; n < ty->c; n++) {
-            float s = o->bias[n];
-            const float *wn = o->weights + (size_t)n * tx->c;
-            for (int k = 0; k < tx->c; k++) s += wn[k] * tx->data[k];
-            ty->data[n] = s;
-        }
+    case OP_FC: {
+        const trit_epilogue none = {NULL, -INFINITY, INFINITY};
+        o->fgemm->run(&o->gemm, o->weights, tx->data, o->bias, &none, ty->data);
         break;
+    }
     }
 }
 
