@@ -576,7 +576,10 @@ def main(argv=None):
         import data
         x, _ = data.load_split("test")
         batch = data.normalise(torch.from_numpy(x[:4])).numpy()
-        check(args.output, model, batch, act_scales=act_scales)
+        # 8-bit: each engine sums a conv in its own float order, so a value next to a rounding boundary may
+        # land one step apart (docs/KERNELS.md "8-bit activations"); 2e-2 of the largest logit, top-1 equal
+        errs = check(args.output, model, batch, act_scales=act_scales, tol=2e-2 if act_scales else 1e-4)
+        del errs
 
 
 if __name__ == "__main__":
