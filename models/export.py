@@ -577,8 +577,9 @@ def main(argv=None):
         x, _ = data.load_split("test")
         batch = data.normalise(torch.from_numpy(x[:4])).numpy()
         # 8-bit: each engine sums a conv in its own float order, so a value next to a rounding boundary may
-        # land one step apart (docs/KERNELS.md "8-bit activations"); 2e-2 of the largest logit, top-1 equal
-        errs = check(args.output, model, batch, act_scales=act_scales, tol=2e-2 if act_scales else 1e-4)
+        # land one step apart (docs/KERNELS.md "8-bit activations"); measured up to 2.9e-2 of the largest logit
+        # against onnxruntime with its graph optimizations on (resnet20-ttq-8bit), so 5e-2
+        errs = check(args.output, model, batch, act_scales=act_scales, tol=5e-2 if act_scales else 1e-4)
         del errs
 
 
