@@ -260,7 +260,30 @@ static int attr_int_is(const onnx_node *n, const char *name, int64_t fallback, i
 typedef struct plane_match {
     const tvalue *codes, *levels, *scale, *shape;
     size_t n;
+    size_t offset; /* first code of this weight in `codes` (a shared code blob, FORMAT.md) */
 } plane_match;
+
+/* W.codes = output k of Split(trit.codes_flat, trit.split, axis=0): the weight's codes are
+ * elements [offset, offset + count) of the shared blob, whose decoded length is `total`. */
+static int match_split(compiler *c, const onnx_node *n, int id, size_t count, pattern *p, size_t *offset, size_t *total) {
+    static const char *const axis[] = {"axis", NULL};
+    if (c->onnx.opset < 13 || n->input_count != 2 || !only_attributes(n, axis) || !attr_int_is(n, "axis", 0, 0)) return 0;
+    const tvalue *sizes = pattern_init(c, n, 1, TRIT_INT64, n->output_count, p);
+    if (!sizes || sizes->rank != 1) return 0;
+    const int64_t *size = sizes->data;
+    *offset = *total = 0;
+    int found = 0;
+    for (size_t k = 0; k < n->output_count; k++) {
+        if (size[k] < 0 || (uint64_t)size[k] > c->limits.max_tensor_elements) return 0;
+        if (!found && strcmp(n->outputs[k], c->values[id].name) == 0) {
+            if ((size_t)size[k] != count) return 0;
+            *offset = *total;
+            found = 1;
+        }
+        *total += (size_t)size[k];
+    }
+    return found;
+}
 
 static int match_plane(compiler *c, int id, pattern *p, plane_match *out) {
     static const char *const axis[] = {"axis", NULL};
@@ -291,13 +314,19 @@ static int match_plane(compiler *c, int id, pattern *p, plane_match *out) {
     if (count > c->limits.max_tensor_elements) return 0;
     out->n = count;
     id = input_id(c, n, 0);
-    int sliced = 0;
-    if ((n = sole_producer(c, id, "Slice", p, 1))) {
+    int sliced = 0, shared = 0;
+    size_t total = 0;
+    if ((n = sole_producer(c, id, "Split", p, 1))) {
+        if (!match_split(c, n, id, count, p, &out->offset, &total)) return 0;
+        shared = 1; /* the blob's decode chain below feeds every weight of the Split */
+    } else if ((n = sole_producer(c, id, "Slice", p, 1))) {
         if (n->input_count != 3 || n->attribute_count) return 0;
         const tvalue *zero = pattern_init(c, n, 1, TRIT_INT64, 1, p), *end = pattern_init(c, n, 2, TRIT_INT64, 1, p);
         if (!zero || !end || ((int64_t *)zero->data)[0] != 0 || ((int64_t *)end->data)[0] != (int64_t)count) return 0;
+    }
+    if (n) {
         id = input_id(c, n, 0);
-        if (!(n = sole_producer(c, id, "Reshape", p, 1)) || n->input_count != 2 || !only_attributes(n, allowzero) ||
+        if (!(n = sole_producer(c, id, "Reshape", p, !shared)) || n->input_count != 2 || !only_attributes(n, allowzero) ||
             !attr_int_is(n, "allowzero", 0, 0))
             return 0;
         const tvalue *flat = pattern_init(c, n, 1, TRIT_INT64, 1, p);
@@ -307,25 +336,25 @@ static int match_plane(compiler *c, int id, pattern *p, plane_match *out) {
     }
     /* base-3 digits: Mod(Div(Cast(Unsqueeze(codes), INT32), powers), three) */
     static const char *const fmod_attr[] = {"fmod", NULL};
-    if (!(n = sole_producer(c, id, "Mod", p, 1)) || n->input_count != 2 || !only_attributes(n, fmod_attr) ||
+    if (!(n = sole_producer(c, id, "Mod", p, !shared)) || n->input_count != 2 || !only_attributes(n, fmod_attr) ||
         !attr_int_is(n, "fmod", 0, 0))
         return 0;
     const tvalue *three = pattern_init(c, n, 1, TRIT_INT32, 1, p);
     if (!three || ((int32_t *)three->data)[0] != 3) return 0;
     id = input_id(c, n, 0);
-    if (!(n = sole_producer(c, id, "Div", p, 1)) || n->input_count != 2 || n->attribute_count) return 0;
+    if (!(n = sole_producer(c, id, "Div", p, !shared)) || n->input_count != 2 || n->attribute_count) return 0;
     const tvalue *powers = pattern_init(c, n, 1, TRIT_INT32, 5, p);
     if (!powers || powers->rank != 2 || powers->dims[0] != 1) return 0;
     for (int i = 0, power = 1; i < 5; i++, power *= 3)
         if (((int32_t *)powers->data)[i] != power) return 0;
     id = input_id(c, n, 0);
     static const char *const to[] = {"to", NULL};
-    if (!(n = sole_producer(c, id, "Cast", p, 1)) || n->input_count != 1 || !only_attributes(n, to) ||
+    if (!(n = sole_producer(c, id, "Cast", p, !shared)) || n->input_count != 1 || !only_attributes(n, to) ||
         !attr_int_is(n, "to", -1, TRIT_INT32))
         return 0;
     id = input_id(c, n, 0);
     static const char *const axes_attr[] = {"axes", NULL};
-    if (!(n = sole_producer(c, id, "Unsqueeze", p, 1)) || !only_attributes(n, axes_attr)) return 0;
+    if (!(n = sole_producer(c, id, "Unsqueeze", p, !shared)) || !only_attributes(n, axes_attr)) return 0;
     if (n->input_count == 2) {
         const tvalue *axes = pattern_init(c, n, 1, TRIT_INT64, 1, p);
         if (!axes || ((int64_t *)axes->data)[0] != 1 || onnx_find_attribute(n, "axes")) return 0;
@@ -335,6 +364,7 @@ static int match_plane(compiler *c, int id, pattern *p, plane_match *out) {
     }
     if (!(out->codes = pattern_init(c, n, 0, TRIT_UINT8, 0, p)) || out->codes->rank != 1) return 0;
     size_t packed = count / 5 + (count % 5 != 0);
+    if (shared) return total / 5 == out->codes->count && total % 5 == 0;
     if (out->codes->count != packed) return 0;
     if (!sliced && count % 5) return 0;
     return 1;
@@ -415,22 +445,30 @@ static int recognise_ternary(compiler *c, int id) {
     t->plane_count = plane_count;
     for (int pl = 0; pl < plane_count; pl++) {
         const plane_match *pm = &planes[pl];
-        size_t packed_bytes = pm->codes->count;
+        size_t packed_bytes = (t->count + 4) / 5;
         t->packed[pl] = trit_pool_alloc(&c->m->pool, packed_bytes);
         if (!t->packed[pl]) return no_memory(c), -1;
-        memcpy(t->packed[pl], pm->codes->data, packed_bytes);
+        const uint8_t *source = pm->codes->data;
+        for (size_t j = pm->offset / 5; j <= (pm->offset + t->count - 1) / 5; j++)
+            if (source[j] > 242)
+                return fail(c, TRIT_ERROR_FORMAT, "ternary weight '%s': code byte %zu of plane %d is %u (above 242)", w->name,
+                            j, pl, source[j]), -1;
+        /* repacked from the weight's first code, padded with zeros (code 1): a blob's weights need not
+         * start on a byte */
+        static const uint8_t powers[5] = {1, 3, 9, 27, 81};
+        memset(t->packed[pl], 0, packed_bytes);
+        for (size_t k = 0; k < 5 * packed_bytes; k++) {
+            int code = k < t->count ? code_at(source, pm->offset + k) + 1 : 1;
+            t->packed[pl][k / 5] = (uint8_t)(t->packed[pl][k / 5] + code * powers[k % 5]);
+        }
         memcpy(t->levels[pl], pm->levels->data, 3 * sizeof(float));
-        t->file_bytes += pm->codes->bytes + pm->levels->bytes;
+        t->file_bytes += packed_bytes + pm->levels->bytes;
         if (pm->scale) {
             t->scale[pl] = trit_pool_array(&c->m->pool, (size_t)dims[0], sizeof(float));
             if (!t->scale[pl]) return no_memory(c), -1;
             memcpy(t->scale[pl], pm->scale->data, (size_t)dims[0] * sizeof(float));
             t->file_bytes += pm->scale->bytes;
         }
-        for (size_t j = 0; j < packed_bytes; j++)
-            if (t->packed[pl][j] > 242)
-                return fail(c, TRIT_ERROR_FORMAT, "ternary weight '%s': code byte %zu of plane %d is %u (above 242)", w->name,
-                            j, pl, t->packed[pl][j]), -1;
         for (size_t k = 0; k < t->count; k++) {
             int code = code_at(t->packed[pl], k) + 1;
             if (code == 1) t->zeros++;
@@ -1778,6 +1816,32 @@ static int op_gather(compiler *c, int ni, const onnx_node *n) {
     return finish_step(c, s);
 }
 
+/* A slice step that copies all of x (op_slice then narrows it); slice_step_end gives y its shape. */
+static step *slice_step_begin(compiler *c, int ni, int x) {
+    step *s = new_step(c, STEP_SLICE, ni);
+    if (!s) return NULL;
+    const tvalue *vx = &c->values[x];
+    for (int d = 0; d < vx->rank; d++) {
+        s->u.slice.x_dims[d] = s->u.slice.y_dims[d] = vx->dims[d];
+        s->u.slice.starts[d] = 0;
+        s->u.slice.steps[d] = 1;
+    }
+    s->u.slice.rank = vx->rank;
+    s->u.slice.element_size = onnx_dtype_size(vx->dtype);
+    return s;
+}
+
+static int slice_step_end(compiler *c, int x, int y) {
+    size_t index = c->step_count;
+    int64_t ydims[TRIT_MAX_RANK];
+    memcpy(ydims, c->steps[index].u.slice.y_dims, sizeof ydims);
+    if (!set_shape(c, y, c->values[x].dtype, c->values[x].rank, ydims)) return 0;
+    step *s = &c->steps[index];
+    s->in[0] = x;
+    s->out = y;
+    return finish_step(c, s);
+}
+
 static int op_slice(compiler *c, int ni, const onnx_node *n) {
     int64_t starts[TRIT_MAX_RANK], ends[TRIT_MAX_RANK], axes[TRIT_MAX_RANK], steps_in[TRIT_MAX_RANK];
     size_t ns, ne, na = (size_t)-1, nst = (size_t)-1;
@@ -1806,16 +1870,10 @@ static int op_slice(compiler *c, int ni, const onnx_node *n) {
     tvalue *vx = &c->values[x];
     if (ns != ne || (na != (size_t)-1 && na != ns) || (nst != (size_t)-1 && nst != ns))
         return node_fail(c, n, TRIT_ERROR_SHAPE, "starts, ends, axes and steps must have the same length");
-    step *s = new_step(c, STEP_SLICE, ni);
+    step *s = slice_step_begin(c, ni, x);
     if (!s) return 0;
     int rank = vx->rank;
     int seen[TRIT_MAX_RANK] = {0};
-    for (int d = 0; d < rank; d++) {
-        s->u.slice.x_dims[d] = vx->dims[d];
-        s->u.slice.starts[d] = 0;
-        s->u.slice.steps[d] = 1;
-        s->u.slice.y_dims[d] = vx->dims[d];
-    }
     for (size_t i = 0; i < ns; i++) {
         int64_t axis = na != (size_t)-1 ? axes[i] : (int64_t)i;
         if (!normalise_axis(c, n, axis, rank, 0, &axis)) return 0;
@@ -1840,16 +1898,7 @@ static int op_slice(compiler *c, int ni, const onnx_node *n) {
         s->u.slice.steps[axis] = step_size;
         s->u.slice.y_dims[axis] = count;
     }
-    s->u.slice.rank = rank;
-    s->u.slice.element_size = onnx_dtype_size(vx->dtype);
-    int64_t ydims[TRIT_MAX_RANK];
-    memcpy(ydims, s->u.slice.y_dims, sizeof ydims);
-    size_t index = c->step_count;
-    if (!set_shape(c, y, vx->dtype, rank, ydims)) return 0;
-    s = &c->steps[index];
-    s->in[0] = x;
-    s->out = y;
-    return finish_step(c, s);
+    return slice_step_end(c, x, y);
 }
 
 static int op_pad(compiler *c, int ni, const onnx_node *n) {
@@ -2031,6 +2080,30 @@ static int compile_node(compiler *c, int ni) {
     if (strcmp(op, "Concat") == 0) return op_concat(c, ni, n);
     if (strcmp(op, "Shape") == 0) return op_shape(c, n);
     return node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "operator %s is not supported", op);
+}
+
+/* A decode chain shared by several weights (one Split of a code blob) was skipped with the first
+ * weight recognised; nodes whose outputs something still reads (a weight that was not recognised) are
+ * compiled after all -- for a blob's Split that is a clear "operator Split is not supported", never a
+ * read of a value nothing computed. Walks consumers before producers. */
+static int keep_needed_nodes(compiler *c) {
+    const onnx_graph *g = &c->onnx.graph;
+    int *reads = trit_calloc(c->value_count + 1, sizeof(int));
+    if (!reads) return no_memory(c);
+    for (size_t i = g->node_count; i-- > 0;) {
+        int ni = c->order[i];
+        const onnx_node *n = &g->nodes[ni];
+        for (size_t k = 0; c->skip[ni] && k < n->output_count; k++) {
+            int id = n->outputs[k][0] ? find_value(c, n->outputs[k]) : -1;
+            if (id >= 0 && c->values[id].kind != VALUE_TERNARY && (reads[id] || c->values[id].is_output)) c->skip[ni] = 0;
+        }
+        for (size_t k = 0; !c->skip[ni] && k < n->input_count; k++) {
+            int id = input_id(c, n, k);
+            if (id >= 0) reads[id]++;
+        }
+    }
+    trit_free(reads);
+    return 1;
 }
 
 static char *keep_string(compiler *c, const char *s) {
@@ -2499,6 +2572,7 @@ trit_status trit_compile(trit_model *m, const void *bytes, size_t size, const tr
         int w = input_id(&c, n, 1);
         if (w >= 0 && c.values[w].kind == VALUE_RUNTIME && c.values[w].producer >= 0 && recognise_ternary(&c, w) < 0) ok = 0;
     }
+    ok = ok && keep_needed_nodes(&c);
     for (size_t i = 0; ok && i < g->node_count; i++) {
         int ni = c.order[i];
         if (c.skip[ni]) continue;

@@ -53,7 +53,7 @@ class PackerTest(unittest.TestCase):
     def test_subgraph_rebuilds_worked_example(self):
         """The FORMAT.md nodes evaluated by onnx's reference shape/semantics via onnxruntime give channel 0
         = 0.8 0 -0.6 / 0 0 0.8 / -0.6 -0.6 0."""
-        g = export.Graph()
+        g = export.Graph(shared_codes=False)
         w = g.ternary_weight("W", arch.TernaryWeight([(torch.from_numpy(self.T), (0.6, 0.8))]), (2, 1, 3, 3))
         names = {i.name for i in g.inits}
         self.assertTrue({"W.codes", "W.levels", "W.shape", "W.count", "trit.unpack.axes", "trit.unpack.powers",
@@ -222,7 +222,7 @@ class ExportTest(unittest.TestCase):
         codes2 = rng.choice([-1, 0, 1], size=(24, 16, 3, 3), p=[0.1, 0.8, 0.1]).astype(np.int8)
         scale = torch.from_numpy(rng.uniform(0.5, 1.5, 24).astype(np.float32))
         tw = arch.TernaryWeight([(torch.from_numpy(codes), (0.7, 0.9)), (torch.from_numpy(codes2), (0.2, 0.2))], scale)
-        g = export.Graph()
+        g = export.Graph(shared_codes=False)
         w = g.ternary_weight("W", tw, codes.shape)
         x = rng.normal(0, 1, (1, 16, 12, 12)).astype(np.float32)
         if kind == "uint8":
@@ -282,9 +282,87 @@ class ExportTest(unittest.TestCase):
         model = _random_quantized("resnet20", "ttq", seed=4)
         proto, _ = export.export_resnet(model)
         inits = {i.name: onnx.numpy_helper.to_array(i) for i in proto.graph.initializer}
+        split = [n for n in proto.graph.node if n.op_type == "Split"][0]
+        k = list(split.output).index("s2b0a.codes")
+        start, sizes = int(inits["trit.split"][:k].sum()), inits["trit.split"]
+        blob = export.unpack_ternary(inits["trit.codes"], int(sizes.sum()))
         conv = model.layer2[0].conv1
         t = conv.ternary().planes[0][0].numpy()
-        np.testing.assert_array_equal(export.unpack_ternary(inits["s2b0a.codes"], t.size).reshape(t.shape), t)
+        np.testing.assert_array_equal(blob[start:start + t.size].reshape(t.shape), t)
+
+
+class SharedBlobTest(unittest.TestCase):
+    """FORMAT.md "Shared code blob": the worked example, a weight trit cannot take, and models/repack.py."""
+    T1 = PackerTest.T
+    T2 = np.array([-1, 1, 0, 1, -1, 0, 0], dtype=np.int8).reshape(1, 7, 1, 1)
+
+    def _blob_graph(self, levels2=(0.5, 0.5)):
+        from onnx import helper, TensorProto
+        g = export.Graph()
+        w1 = g.ternary_weight("W1", arch.TernaryWeight([(torch.from_numpy(self.T1), (0.6, 0.8))]), self.T1.shape)
+        w2 = g.ternary_weight("W2", arch.TernaryWeight([(torch.from_numpy(self.T2), levels2)]), self.T2.shape)
+        g.nodes.append(helper.make_node("Conv", ["x1", w1], ["y1"], pads=[1, 1, 1, 1]))
+        g.nodes.append(helper.make_node("Conv", ["x2", w2], ["y2"]))
+        graph = helper.make_graph(g.finish(), "t", [helper.make_tensor_value_info("x1", TensorProto.FLOAT, [1, 1, 3, 3]),
+                                                    helper.make_tensor_value_info("x2", TensorProto.FLOAT, [1, 7, 1, 1])],
+                                  [helper.make_tensor_value_info("y1", TensorProto.FLOAT, [1, 2, 3, 3]),
+                                   helper.make_tensor_value_info("y2", TensorProto.FLOAT, [1, 1, 1, 1])],
+                                  initializer=g.inits)
+        proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        proto.ir_version = 7
+        onnx.checker.check_model(proto)
+        return proto
+
+    def test_worked_example(self):
+        proto = self._blob_graph()
+        inits = {i.name: onnx.numpy_helper.to_array(i) for i in proto.graph.initializer}
+        # FORMAT.md: 18 + 7 = 25 codes in 5 bytes, no padding; W2 starts inside byte 3
+        self.assertEqual(inits["trit.codes"].tolist(), [0x71, 0x6E, 0x5F, 0xB8, 0x73])
+        self.assertEqual(inits["trit.split"].tolist(), [18, 7])
+        self.assertEqual([n.op_type for n in proto.graph.node][:6], ["Unsqueeze", "Cast", "Div", "Mod", "Reshape", "Split"])
+        self.assertEqual(list(proto.graph.node[5].output), ["W1.codes", "W2.codes"])
+        self.assertNotIn("W1.codes", inits)
+        if not export.trit_binary():
+            self.skipTest("build/native/trit not built")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.onnx")
+            onnx.save(proto, path)
+            info = json.loads(subprocess.run([export.trit_binary(), "info", path, "--json"], stdout=subprocess.PIPE,
+                                             check=True).stdout.decode())
+            layers = {l["name"]: l for l in info["ternary_layers"]}
+            self.assertEqual(sorted(layers), ["W1", "W2"])
+            self.assertEqual((layers["W2"]["positive"], layers["W2"]["negative"], layers["W2"]["zeros"]), (2, 2, 3))
+            self.assertEqual((layers["W1"]["positive"], layers["W1"]["negative"]), (4, 4))
+
+    def test_weight_trit_cannot_take_is_refused_cleanly(self):
+        # W2's middle level is not 0: not a ternary weight for trit, so the blob's Split would have to run
+        proto = self._blob_graph()
+        for t in proto.graph.initializer:
+            if t.name == "W2.levels":
+                t.CopyFrom(onnx.numpy_helper.from_array(np.array([-0.5, 0.1, 0.5], np.float32), "W2.levels"))
+        if not export.trit_binary():
+            self.skipTest("build/native/trit not built")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.onnx")
+            onnx.save(proto, path)
+            r = subprocess.run([export.trit_binary(), "info", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(b"Split", r.stderr)
+
+    def test_repack_keeps_logits_and_shrinks(self):
+        import repack
+        model = _random_quantized("resnet20", "hefan2", seed=5)
+        old, _ = export.export_resnet(model, shared_codes=False, metadata={"trit.name": "t"})
+        new = repack.repack(onnx.load_from_string(old.SerializeToString()))
+        # 18 layers x 2 planes, each without its own 6-node decode chain
+        self.assertLess(len(new.SerializeToString()), len(old.SerializeToString()) - 36 * 400)
+        self.assertEqual(sum(n.op_type == "Split" for n in new.graph.node), 1)
+        fresh, _ = export.export_resnet(model, metadata={"trit.name": "t"})
+        # the same nodes and the same initializers as export.py's shared layout (initializer order aside)
+        self.assertEqual([n.SerializeToString() for n in new.graph.node], [n.SerializeToString() for n in fresh.graph.node])
+        inits = lambda m: {i.name: i.SerializeToString() for i in m.graph.initializer}  # noqa: E731
+        self.assertEqual(inits(new), inits(fresh))
+        self.assertEqual(len(new.SerializeToString()), len(fresh.SerializeToString()))
 
 
 if __name__ == "__main__":
