@@ -280,6 +280,7 @@ static int match_split(compiler *c, const onnx_node *n, int id, size_t count, pa
             *offset = *total;
             found = 1;
         }
+        if ((size_t)size[k] > SIZE_MAX - *total) return 0;
         *total += (size_t)size[k];
     }
     return found;
@@ -364,7 +365,8 @@ static int match_plane(compiler *c, int id, pattern *p, plane_match *out) {
     }
     if (!(out->codes = pattern_init(c, n, 0, TRIT_UINT8, 0, p)) || out->codes->rank != 1) return 0;
     size_t packed = count / 5 + (count % 5 != 0);
-    if (shared) return total / 5 == out->codes->count && total % 5 == 0;
+    if (shared) /* the sizes cover the blob exactly, so this weight's codes lie inside it */
+        return total / 5 == out->codes->count && total % 5 == 0 && out->offset + count <= total;
     if (out->codes->count != packed) return 0;
     if (!sliced && count % 5) return 0;
     return 1;
