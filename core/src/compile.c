@@ -366,7 +366,7 @@ static int match_plane(compiler *c, int id, pattern *p, plane_match *out) {
     if (!(out->codes = pattern_init(c, n, 0, TRIT_UINT8, 0, p)) || out->codes->rank != 1) return 0;
     size_t packed = count / 5 + (count % 5 != 0);
     if (shared) /* the sizes cover the blob exactly, so this weight's codes lie inside it */
-        return total / 5 == out->codes->count && total % 5 == 0 && out->offset + count <= total;
+        return total / 5 == out->codes->count && total % 5 == 0;
     if (out->codes->count != packed) return 0;
     if (!sliced && count % 5) return 0;
     return 1;
@@ -1818,32 +1818,6 @@ static int op_gather(compiler *c, int ni, const onnx_node *n) {
     return finish_step(c, s);
 }
 
-/* A slice step that copies all of x (op_slice then narrows it); slice_step_end gives y its shape. */
-static step *slice_step_begin(compiler *c, int ni, int x) {
-    step *s = new_step(c, STEP_SLICE, ni);
-    if (!s) return NULL;
-    const tvalue *vx = &c->values[x];
-    for (int d = 0; d < vx->rank; d++) {
-        s->u.slice.x_dims[d] = s->u.slice.y_dims[d] = vx->dims[d];
-        s->u.slice.starts[d] = 0;
-        s->u.slice.steps[d] = 1;
-    }
-    s->u.slice.rank = vx->rank;
-    s->u.slice.element_size = onnx_dtype_size(vx->dtype);
-    return s;
-}
-
-static int slice_step_end(compiler *c, int x, int y) {
-    size_t index = c->step_count;
-    int64_t ydims[TRIT_MAX_RANK];
-    memcpy(ydims, c->steps[index].u.slice.y_dims, sizeof ydims);
-    if (!set_shape(c, y, c->values[x].dtype, c->values[x].rank, ydims)) return 0;
-    step *s = &c->steps[index];
-    s->in[0] = x;
-    s->out = y;
-    return finish_step(c, s);
-}
-
 static int op_slice(compiler *c, int ni, const onnx_node *n) {
     int64_t starts[TRIT_MAX_RANK], ends[TRIT_MAX_RANK], axes[TRIT_MAX_RANK], steps_in[TRIT_MAX_RANK];
     size_t ns, ne, na = (size_t)-1, nst = (size_t)-1;
@@ -1872,10 +1846,16 @@ static int op_slice(compiler *c, int ni, const onnx_node *n) {
     tvalue *vx = &c->values[x];
     if (ns != ne || (na != (size_t)-1 && na != ns) || (nst != (size_t)-1 && nst != ns))
         return node_fail(c, n, TRIT_ERROR_SHAPE, "starts, ends, axes and steps must have the same length");
-    step *s = slice_step_begin(c, ni, x);
+    step *s = new_step(c, STEP_SLICE, ni);
     if (!s) return 0;
     int rank = vx->rank;
     int seen[TRIT_MAX_RANK] = {0};
+    for (int d = 0; d < rank; d++) {
+        s->u.slice.x_dims[d] = vx->dims[d];
+        s->u.slice.starts[d] = 0;
+        s->u.slice.steps[d] = 1;
+        s->u.slice.y_dims[d] = vx->dims[d];
+    }
     for (size_t i = 0; i < ns; i++) {
         int64_t axis = na != (size_t)-1 ? axes[i] : (int64_t)i;
         if (!normalise_axis(c, n, axis, rank, 0, &axis)) return 0;
@@ -1900,7 +1880,16 @@ static int op_slice(compiler *c, int ni, const onnx_node *n) {
         s->u.slice.steps[axis] = step_size;
         s->u.slice.y_dims[axis] = count;
     }
-    return slice_step_end(c, x, y);
+    s->u.slice.rank = rank;
+    s->u.slice.element_size = onnx_dtype_size(vx->dtype);
+    int64_t ydims[TRIT_MAX_RANK];
+    memcpy(ydims, s->u.slice.y_dims, sizeof ydims);
+    size_t index = c->step_count;
+    if (!set_shape(c, y, vx->dtype, rank, ydims)) return 0;
+    s = &c->steps[index];
+    s->in[0] = x;
+    s->out = y;
+    return finish_step(c, s);
 }
 
 static int op_pad(compiler *c, int ni, const onnx_node *n) {
