@@ -17,3 +17,30 @@ $(BUILD)/js-test/resnet20-8bit.onnx: tests/js/make_8bit_model.py models/export.p
 TEST_TARGETS += test-js
 test-js: wasm native $(JS_TEST_MODELS) $(BUILD)/crosscheck/manifest.json
 	$(NODE) --test --test-concurrency=2 --test-reporter=spec $(JS_TESTS)
+
+# The npm package: `make package` stages build/npm/trit/ (trit.js, trit.d.ts, both wasm builds,
+# README, LICENSE, CHANGELOG, package.json -- also the layout to put on a CDN) and packs it into
+# build/npm/trit-<version>.tgz. The version lives in js_sdk/package.json; trit.js repeats it as
+# `version` (sdk.test.mjs checks they agree) and `make sdk-version V=x.y.z` sets both.
+SDK_VERSION := $(shell sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' js_sdk/package.json)
+NPM_DIR := $(BUILD)/npm
+SDK_TARBALL := $(NPM_DIR)/trit-$(SDK_VERSION).tgz
+SDK_PACKAGE_FILES := js_sdk/package.json js_sdk/trit.js js_sdk/trit.d.ts js_sdk/README.md LICENSE CHANGELOG.md \
+	$(BUILD)/wasm/trit.wasm $(BUILD)/wasm/trit-nosimd.wasm
+
+.PHONY: package sdk-version
+package: $(SDK_TARBALL)
+
+$(SDK_TARBALL): $(SDK_PACKAGE_FILES)
+	rm -rf $(NPM_DIR)/trit $(NPM_DIR)/trit-*.tgz
+	mkdir -p $(NPM_DIR)/trit
+	cp $(SDK_PACKAGE_FILES) $(NPM_DIR)/trit/
+	chmod 644 $(NPM_DIR)/trit/*
+	npm pack $(NPM_DIR)/trit --pack-destination $(NPM_DIR) --silent >/dev/null
+	@printf '%s: %d bytes\n' $@ $$(stat -c %s $@)
+
+sdk-version:
+	@[[ "$(V)" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$$ ]] || { echo 'usage: make sdk-version V=x.y.z'; exit 1; }
+	sed -i 's/^\( *"version": *"\)[^"]*"/\1$(V)"/' js_sdk/package.json
+	sed -i "s/^export const version = '[^']*';/export const version = '$(V)';/" js_sdk/trit.js
+	@grep -q '^## $(V) ' CHANGELOG.md || echo 'sdk-version: now add a "## $(V) (date)" section to CHANGELOG.md'

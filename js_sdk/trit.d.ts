@@ -1,7 +1,17 @@
 // Types of trit.js, the trit JS SDK. See README.md in this folder.
+// They compile with or without the DOM lib: a web platform type the program does not declare (no
+// "DOM" in lib, e.g. a Node-only project) becomes `never`, so only what exists is accepted.
+
+/** The instance type of global `Name` (e.g. 'Blob'), or never where the program's libs lack it. */
+type WebType<Name extends string> = typeof globalThis extends { [K in Name]: { prototype: infer T } } ? T : never;
+type WasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer T } } } ? T : never;
+type Blob_ = WebType<'Blob'>;
+type Response_ = WebType<'Response'>;
+type URL_ = WebType<'URL'>;
+type AbortSignal_ = WebType<'AbortSignal'>;
 
 /** A compiled-in or fetched model file, in any form `load` accepts. */
-export type ModelSource = string | URL | ArrayBuffer | ArrayBufferView | Blob | Response;
+export type ModelSource = string | URL_ | ArrayBuffer | ArrayBufferView | Blob_ | Response_;
 
 export interface Progress {
   /** Bytes received so far. */
@@ -16,13 +26,13 @@ export interface LoadOptions {
   /** Called as bytes arrive (the model file, and the wasm when it is not cached yet). */
   onProgress?: (progress: Progress) => void;
   /** Aborting rejects the load with a TritError whose code is 'ABORTED'. */
-  signal?: AbortSignal;
+  signal?: AbortSignal_;
   /**
-   * The engine: a URL or path of the .wasm file, a URL or path ending in '/' (a folder holding both
-   * trit.wasm and trit-nosimd.wasm), its bytes, or a compiled WebAssembly.Module.
-   * Default: ../build/wasm/ relative to trit.js.
+   * The engine: a URL or path of a .wasm file, a URL or path of a folder holding trit.wasm and
+   * trit-nosimd.wasm (with or without a trailing '/'), its bytes, or a compiled WebAssembly.Module.
+   * Default: trit.wasm / trit-nosimd.wasm beside trit.js (bundlers copy them).
    */
-  wasm?: string | URL | ArrayBuffer | ArrayBufferView | Response | WebAssembly.Module;
+  wasm?: string | URL_ | ArrayBuffer | ArrayBufferView | Response_ | WasmModule;
   /** Force the SIMD (true) or the baseline (false) build; default: feature test. */
   simd?: boolean;
   /** Expected SHA-256 of the file as delivered (the .onnx.gz when gzipped): 64 hex digits or "sha256-<base64>". */
@@ -38,14 +48,14 @@ export interface RgbaImage {
 
 export type ImageInput =
   | RgbaImage
-  | ImageData
-  | HTMLImageElement
-  | HTMLVideoElement
-  | HTMLCanvasElement
-  | OffscreenCanvas
-  | ImageBitmap
-  | VideoFrame
-  | Blob
+  | WebType<'ImageData'>
+  | WebType<'HTMLImageElement'>
+  | WebType<'HTMLVideoElement'>
+  | WebType<'HTMLCanvasElement'>
+  | WebType<'OffscreenCanvas'>
+  | WebType<'ImageBitmap'>
+  | WebType<'VideoFrame'>
+  | Blob_
   | ArrayBuffer
   | ArrayBufferView; // encoded JPEG / PNG / BMP bytes
 
@@ -56,11 +66,26 @@ export interface ClassScore {
   probability: number;
 }
 
+export type DType = 'float32' | 'uint8' | 'int8' | 'int32' | 'int64';
+
 export interface TensorDescription {
   name: string;
-  dtype: 'float32' | 'uint8' | 'int8' | 'int32' | 'int64';
+  dtype: DType;
   dims: number[];
 }
+
+/** The typed array of each dtype: run() takes and returns exactly these. */
+export interface TypedArrays {
+  float32: Float32Array;
+  uint8: Uint8Array;
+  int8: Int8Array;
+  int32: Int32Array;
+  int64: BigInt64Array;
+}
+export type TensorData = TypedArrays[DType];
+
+/** One model input: the typed array of its dtype (TypedArrays), optionally with dims to check. */
+export type TensorInput = TensorData | { data: TensorData; dims: number[] };
 
 export interface TernaryLayer {
   index: number;
@@ -116,12 +141,19 @@ export interface ModelInfo {
 export interface Model {
   readonly info: ModelInfo;
   readonly disposed: boolean;
-  /** This model's wasm memory in bytes. */
+  /** This model's wasm memory in bytes: its own instance plus the image instance while it is kept. */
   readonly memoryBytes: number;
   /** Top-k classes (default 5), highest first; preprocessing as the model's metadata says. */
   classify(image: ImageInput, options?: { topK?: number }): Promise<ClassScore[]>;
-  /** Raw input (the model's input shape) in, a copy of output 0 out. */
-  run(input: Float32Array | { data: Float32Array; dims: number[] }): Promise<Float32Array>;
+  /**
+   * Raw inputs in, a copy of output 0 out. One tensor for a one-input model, else one per input: an
+   * array in `info.inputs` order or an object by input name. Each must be the typed array of its
+   * input's dtype with exactly its element count (TypeError / TritError 'TRIT_ERROR_SHAPE' naming the
+   * input otherwise). The result is the typed array of `info.outputs[0].dtype` (Float32Array for a
+   * float32 output, Int32Array for int32, ...); `T` only narrows the static type, e.g.
+   * `run<Int32Array>(x)` for an int32 output.
+   */
+  run<T extends TensorData = Float32Array>(inputs: TensorInput | TensorInput[] | Record<string, TensorInput>): Promise<T>;
   /** Plane 0 of a ternary layer as -1/0/+1 codes in the weight's row-major order. */
   layerCodes(indexOrName: number | string): { name: string; dims: number[]; codes: Int8Array };
   /** Frees the model and its wasm instance; idempotent. Any later call throws TritError 'DISPOSED'. */
@@ -137,6 +169,9 @@ export class TritError extends Error {
   readonly code: TritErrorCode;
   constructor(code: TritErrorCode, message: string, options?: { cause?: unknown });
 }
+
+/** The package version, as in package.json. */
+export const version: string;
 
 /** Load a model (and, once per wasm URL, compile the engine). */
 export function load(source: ModelSource, options?: LoadOptions): Promise<Model>;

@@ -1,5 +1,26 @@
-// trit: ternary-weight ResNets in browsers, Workers and Node. No dependencies. Docs: js_sdk/README.md.
+// trit: ternary-weight ResNets in browsers, Web Workers and Node. One ES module (ESM only), no
+// dependencies; the engine is trit.wasm (SIMD128) or trit-nosimd.wasm, beside this file by default.
+// Docs: README.md beside this file.
+//
 // One wasm instance per model: cheap, and dispose() frees all its memory (wasm memory never shrinks).
+// Images are decoded and preprocessed in a second, short-lived instance, so a large image cannot
+// grow the model's own memory; it is dropped after any call that grew it past SCRATCH_KEEP_BYTES.
+
+/** The package version (js_sdk/package.json "version"; `make sdk-version V=x.y.z` sets both). */
+export const version = '0.2.0';
+
+// The default engines: two fixed `new URL(literal, import.meta.url)` expressions, the pattern Vite,
+// webpack, esbuild and Parcel follow to copy the file into a build and rewrite the URL.
+const defaultWasmUrl = (simd) =>
+  simd ? new URL('./trit.wasm', import.meta.url) : new URL('./trit-nosimd.wasm', import.meta.url);
+
+// Images up to this many pixels are drawn at their natural size (the answer is the native CLI's for
+// the same pixels); larger drawables are shrunk by the browser to the model's resize size first.
+const NATURAL_DRAW_PIXELS = 1 << 20;
+// No image larger than this is accepted (RGBA would need 512 MiB of wasm memory).
+const MAX_PIXELS = 1 << 27;
+const MAX_SIDE = 16384; // the engine's limit per side (core/src/model.c MAX_IMAGE_SIDE)
+const SCRATCH_KEEP_BYTES = 16 << 20;
 
 const isNode = typeof process === 'object' && !!process.versions?.node;
 // Valid only with SIMD128: a function returning i8x16.popcnt(i8x16.splat(0)).
@@ -7,6 +28,7 @@ const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 
   65, 0, 253, 15, 253, 98, 11]);
 const TYPED = { float32: Float32Array, uint8: Uint8Array, int8: Int8Array, int32: Int32Array, int64: BigInt64Array };
 const DRAWABLE = 'HTMLImageElement HTMLVideoElement HTMLCanvasElement OffscreenCanvas ImageBitmap VideoFrame'.split(' ');
+const IMPORTS = { env: { emscripten_notify_memory_growth() {} } }; // the build's only import (tests/js check it)
 const modules = new Map(); // URL -> Promise<WebAssembly.Module>
 
 export class TritError extends Error {
@@ -30,6 +52,13 @@ const aborted = (s) => new TritError('ABORTED', `aborted: ${s.reason?.message ??
 const checkAbort = (signal) => { if (signal?.aborted) throw aborted(signal); };
 const fail = (code, message, cause) => { throw new TritError(code, message, cause && { cause }); };
 const bad = (message) => { throw new TypeError(message); };
+const typeName = (x) => x?.constructor?.name ?? (x === null ? 'null' : typeof x);
+
+// Node's file system, without an import statement a browser bundler would try to follow.
+function nodeFs() {
+  const fs = process.getBuiltinModule?.('node:fs/promises');
+  return fs ?? fail('FETCH', `reading files needs Node >= 20.16 (this is ${process.version}); pass the bytes instead`);
+}
 
 // A shared promise (a cached compile) one caller's signal can abandon.
 const abortable = (promise, signal) => !signal ? promise : Promise.race([promise, new Promise((_, reject) => {
@@ -37,7 +66,7 @@ const abortable = (promise, signal) => !signal ? promise : Promise.race([promise
   signal.addEventListener('abort', () => reject(aborted(signal)), { once: true });
 })]);
 
-// → { bytes, label (for messages), type (Content-Type when fetched) }
+// → { bytes, label (for messages), type (Content-Type when fetched), missing (no such file / HTTP 404) }
 async function readSource(source, signal, progress) {
   if (isBytes(source)) return { bytes: u8(source), label: 'the given bytes' };
   if (is(source, 'Blob')) source = new Response(source);
@@ -47,13 +76,16 @@ async function readSource(source, signal, progress) {
   let response = source, chunks = [], loaded = 0;
   try {
     if (isNode && isUrl && (!hasScheme(label) || label.startsWith('file:'))) {
-      const fs = await import('node:fs/promises');
-      const bytes = new Uint8Array(await fs.readFile(label.startsWith('file:') ? new URL(label) : label, { signal }));
+      const path = label.startsWith('file:') ? new URL(label) : label;
+      const bytes = new Uint8Array(await nodeFs().readFile(path, { signal }));
       progress?.(bytes.length, bytes.length);
       return { bytes, label, type: '' };
     }
     if (isUrl) response = await fetch(source, { signal });
-    if (!response.ok) fail('FETCH', `fetching ${label} failed: HTTP ${response.status} ${response.statusText}`);
+    if (!response.ok) {
+      fail('FETCH', `fetching ${label} failed: HTTP ${response.status} ${response.statusText}`,
+        response.status === 404 ? { missing: true } : undefined);
+    }
     const header = (name) => response.headers.get(name) ?? '';
     // With Content-Encoding, content-length counts compressed bytes.
     const total = header('content-encoding') ? 0 : +header('content-length');
@@ -67,7 +99,8 @@ async function readSource(source, signal, progress) {
   } catch (e) {
     checkAbort(signal);
     if (e instanceof TritError) throw e;
-    fail('FETCH', `cannot read ${label}: ${e.message}${e.cause ? ` (${e.cause.message ?? e.cause})` : ''}`, e);
+    fail('FETCH', `cannot read ${label}: ${e.message}${e.cause ? ` (${e.cause.message ?? e.cause})` : ''}`,
+      e.code === 'ENOENT' ? Object.assign(e, { missing: true }) : e);
   }
 }
 
@@ -89,22 +122,52 @@ async function gunzip(bytes, label) {
   }
 }
 
+// The `wasm` option as a URL or path: a name ending in .wasm (before any ?query or #hash) is the
+// file itself, anything else a folder holding trit.wasm and trit-nosimd.wasm, with or without '/'.
+function wasmFileIn(option, simd) {
+  const s = String(option), name = simd ? 'trit.wasm' : 'trit-nosimd.wasm';
+  if (/^(blob|data):/i.test(s) || /\.wasm$/i.test(s.replace(/[?#].*$/, ''))) return option;
+  if (!hasScheme(s)) return s + (/[\\/]$/.test(s) ? '' : '/') + name;
+  const url = new URL(s);
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return new URL(name, url);
+}
+
+const HOW_TO_PASS = 'pass { wasm } to load(): a folder with trit.wasm and trit-nosimd.wasm, a .wasm URL or path, '
+  + 'its bytes or a compiled WebAssembly.Module';
+
 async function compileWasm(option, simd, signal, progress) {
   if (option instanceof WebAssembly.Module) return option;
-  const name = simd ? 'trit.wasm' : 'trit-nosimd.wasm';
   const byUrl = option === undefined || typeof option === 'string' || option instanceof URL;
-  let source = option ?? new URL(`../build/wasm/${name}`, import.meta.url);
-  if (byUrl && String(source).endsWith('/')) source = hasScheme(String(source)) ? new URL(name, source) : source + name;
+  const isDefault = option === undefined;
+  const source = isDefault ? defaultWasmUrl(simd) : byUrl ? wasmFileIn(option, simd) : option;
   const key = String(source);
   if (byUrl && modules.has(key)) return abortable(modules.get(key), signal);
   const compiling = (async () => {
-    const { bytes, label, type } = await readSource(source, byUrl ? undefined : signal, progress);
+    // The default location, when nothing is there: say where we looked and what to do instead.
+    const notThere = (what) => fail('WASM', `the trit engine is not at its default location ${key} (beside trit.js): `
+      + `${what}. If a bundler or server moved trit.js without it, copy trit.wasm and trit-nosimd.wasm beside it or `
+      + HOW_TO_PASS);
+    let file;
+    try {
+      file = await readSource(source, byUrl ? undefined : signal, progress);
+    } catch (e) {
+      if (isDefault && e.cause?.missing) notThere(e.message);
+      throw e;
+    }
+    const { bytes, label, type } = file;
     if (hex(bytes.subarray(0, 4)) !== '0061736d') {
-      fail('WASM', `${label} is not a wasm module: got ${bytes.length} bytes${type && ` of ${type}`} starting ${preview(bytes)}`);
+      const what = `${label} is not a wasm module: got ${bytes.length} bytes${type && ` of ${type}`} starting ${preview(bytes)}`;
+      if (isDefault) notThere(what);
+      fail('WASM', what);
     }
     try {
       return await WebAssembly.compile(bytes);
     } catch (e) {
+      if (/content.security.policy|unsafe-eval|\bCSP\b/i.test(e.message)) {
+        fail('WASM', `${label}: the page's Content Security Policy does not allow WebAssembly; add 'wasm-unsafe-eval' `
+          + `to its script-src (nothing else is needed): ${e.message}`, e);
+      }
       fail('WASM', `${label} does not compile${simd ? ' (no wasm SIMD here? try simd: false)' : ''}: ${e.message}`, e);
     }
   })();
@@ -114,6 +177,14 @@ async function compileWasm(option, simd, signal, progress) {
   return abortable(compiling, signal);
 }
 
+async function instantiate(module) {
+  try {
+    return new Engine(await WebAssembly.instantiate(module, IMPORTS));
+  } catch (err) {
+    fail('WASM', `cannot instantiate the trit wasm module: ${err.message}`, err);
+  }
+}
+
 // One instance: memory, allocation, C status → TritError.
 class Engine {
   constructor(instance) { this.x = instance.exports; this.x._initialize?.(); }
@@ -121,8 +192,9 @@ class Engine {
   alloc(size) { return this.x.trit_wasm_malloc(Math.max(size, 1)) || fail('TRIT_ERROR_MEMORY', `out of wasm memory (${size} bytes)`); }
   u32(p) { return new DataView(this.buffer).getUint32(p, true); }
   str(p) { const b = new Uint8Array(this.buffer, p); return new TextDecoder().decode(b.subarray(0, b.indexOf(0))); }
+  statusName(status) { return this.str(this.x.trit_wasm_status_name(status)); }
   check(status, h, prefix = '') {
-    if (status) fail(this.str(this.x.trit_wasm_status_name(status)), prefix + this.str(this.x.trit_wasm_message(h)));
+    if (status) fail(this.statusName(status), prefix + this.str(this.x.trit_wasm_message(h)));
   }
   // body(take): take(size | bytes) allocates (copies bytes in), freed after; trap → TritError.
   with(body) {
@@ -173,14 +245,7 @@ export async function load(source, options = {}) {
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await gunzip(bytes, file.label);
   checkAbort(signal);
 
-  // The build's only import (tests/js check it); another fails here, named.
-  let e;
-  try {
-    e = new Engine(await WebAssembly.instantiate(module, { env: { emscripten_notify_memory_growth() {} } }));
-  } catch (err) {
-    fail('WASM', `cannot instantiate the trit wasm module: ${err.message}`, err);
-  }
-  const x = e.x;
+  const e = await instantiate(module), x = e.x;
   let h = 0;
   try {
     return e.with((take) => {
@@ -189,7 +254,7 @@ export async function load(source, options = {}) {
       h = e.u32(out);
       e.check(status, h, `${file.label}: `);
       e.check(x.trit_wasm_info_json(h, out), h);
-      return new Model(e, h, buildInfo(JSON.parse(e.str(e.u32(out))), !!x.trit_wasm_simd()));
+      return new Model(e, h, module, buildInfo(JSON.parse(e.str(e.u32(out))), !!x.trit_wasm_simd()));
     });
   } catch (err) {
     x.trit_wasm_destroy(h);
@@ -198,12 +263,27 @@ export async function load(source, options = {}) {
   }
 }
 
+// The size the engine resizes an image to (shorter side = resize; core/src/image.c scaled_side).
+function resizedSize(width, height, resize) {
+  const shorter = Math.min(width, height);
+  const side = (long) => Math.max(1, Math.floor((2 * long * resize + shorter) / (2 * shorter)));
+  return width <= height ? [resize, side(height)] : [side(width), resize];
+}
+
+function checkPixels(width, height) {
+  if (width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) {
+    fail('TRIT_ERROR_LIMIT', `the image is ${width}×${height} (${(width * height / 1e6).toFixed(1)} Mpx); trit takes up to `
+      + `${MAX_PIXELS / (1 << 20)} Mi pixels and ${MAX_SIDE} per side: shrink it first`);
+  }
+}
+
 class Model {
-  #e; #h; #queue = Promise.resolve(); #canvas;
-  constructor(engine, handle, info) { this.#e = engine; this.#h = handle; this.info = info; }
+  #e; #h; #module; #scratch = null; #canvas = null; #queue = Promise.resolve();
+  constructor(engine, handle, module, info) { this.#e = engine; this.#h = handle; this.#module = module; this.info = info; }
 
   get disposed() { return !this.#h; }
-  get memoryBytes() { return this.#live().buffer.byteLength; }
+  /** This model's wasm memory: its own instance and the image instance while it is kept. */
+  get memoryBytes() { return this.#live().buffer.byteLength + (this.#scratch?.buffer.byteLength ?? 0); }
 
   #live() { return this.#h ? this.#e : fail('DISPOSED', 'this model was disposed'); }
 
@@ -218,12 +298,12 @@ class Model {
     return this.#serial(async () => {
       const { topK = 5 } = options ?? {};
       if (!Number.isInteger(topK) || topK < 1) bad('topK must be a positive integer');
-      const px = await this.#pixels(image);
+      this.#live();
+      const input = await this.#preprocess(await this.#pixels(image));
       const e = this.#live(), x = e.x, h = this.#h, k = Math.min(topK, this.info.outputShape.at(-1) ?? 1);
       return e.with((take) => {
-        const p = take(px.bytes), out = take(12 * k + 4);
-        e.check(px.width ? x.trit_wasm_set_input_rgba(h, p, px.width, px.height, px.width * 4)
-          : x.trit_wasm_set_input_image(h, p, px.bytes.length), h);
+        const out = take(12 * k + 4);
+        e.check(x.trit_wasm_set_input(h, 0, take(u8(input)), input.byteLength), h);
         e.check(x.trit_wasm_classify(h, k, out, out + 12 * k), h);
         const v = new DataView(e.buffer, out);
         return Array.from({ length: v.getUint32(12 * k, true) }, (_, i) => ({ index: v.getInt32(12 * i, true),
@@ -236,38 +316,108 @@ class Model {
   async #pixels(image) {
     if (isBytes(image)) return { bytes: u8(image) };
     if (is(image, 'Blob')) return { bytes: new Uint8Array(await image.arrayBuffer()) };
-    if (DRAWABLE.some((n) => is(image, n))) {
-      if (image.decode && !image.complete) await image.decode().catch(() => fail('TRIT_ERROR_IMAGE', 'cannot decode the image'));
-      const w = image.naturalWidth || image.videoWidth || image.displayWidth || image.width;
-      const h = image.naturalHeight || image.videoHeight || image.displayHeight || image.height;
-      if (!(w > 0 && h > 0)) bad('the image has no pixels yet');
-      const c = this.#canvas ??= typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(w, h) : document.createElement('canvas');
-      if (c.width !== w || c.height !== h) Object.assign(c, { width: w, height: h });
-      const ctx = c.getContext('2d', { willReadFrequently: true });
-      ctx.drawImage(image, 0, 0, w, h);
-      image = ctx.getImageData(0, 0, w, h);
-    }
+    if (DRAWABLE.some((n) => is(image, n))) return this.#draw(image);
     const { data, width, height } = image ?? {};
-    if (isBytes(data) && Number.isInteger(width) && Number.isInteger(height)) {
+    if (isBytes(data) && Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0) {
       if (data.byteLength !== width * height * 4) bad(`${width}×${height} RGBA needs ${width * height * 4} bytes`);
+      checkPixels(width, height);
       return { bytes: u8(data), width, height };
     }
     bad('image must be ImageData, a drawable, Blob, bytes or { data, width, height }');
   }
 
-  run(input) {
+  // A drawable's RGBA pixels: at natural size up to NATURAL_DRAW_PIXELS, else shrunk by the browser
+  // to the size the engine would resize it to (so the engine's own resize is then the identity).
+  async #draw(image) {
+    if (image.decode && !image.complete) await image.decode().catch(() => fail('TRIT_ERROR_IMAGE', 'cannot decode the image'));
+    const w = image.naturalWidth || image.videoWidth || image.displayWidth || image.width;
+    const h = image.naturalHeight || image.videoHeight || image.displayHeight || image.height;
+    if (!(w > 0 && h > 0)) bad('the image has no pixels yet');
+    if (w * h > MAX_PIXELS) checkPixels(w, h);
+    const { resize } = this.info.preprocess;
+    const [dw, dh] = w * h <= NATURAL_DRAW_PIXELS ? [w, h] : resizedSize(w, h, resize);
+    try {
+      const c = this.#canvas ??= typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(dw, dh) : document.createElement('canvas');
+      if (c.width !== dw || c.height !== dh) Object.assign(c, { width: dw, height: dh });
+      const ctx = c.getContext('2d', { willReadFrequently: true }) ?? fail('TRIT_ERROR_IMAGE', 'no 2D canvas context');
+      ctx.imageSmoothingQuality = 'high';
+      ctx.drawImage(image, 0, 0, dw, dh);
+      const { data } = ctx.getImageData(0, 0, dw, dh);
+      if (data.length !== dw * dh * 4) fail('TRIT_ERROR_IMAGE', `the canvas gave ${data.length} bytes for ${dw}×${dh}`);
+      return { bytes: u8(data), width: dw, height: dh };
+    } catch (e) {
+      this.#canvas = null; // never reuse a canvas that failed
+      throw e instanceof TritError || e instanceof TypeError ? e : new TritError('TRIT_ERROR_IMAGE', `cannot read the image's pixels: ${e.message}`, { cause: e });
+    }
+  }
+
+  // Pixels → the model's float input, in the image instance (the CLI's decode and preprocessing).
+  async #preprocess(px) {
+    this.#live();
+    const { inputs: [input], preprocess: p } = this.info;
+    const [n, c, height, width] = input?.dims ?? [];
+    if (input?.dtype !== 'float32' || input.dims.length !== 4 || n !== 1 || c !== 3 || !(height > 0 && width > 0)) {
+      fail('TRIT_ERROR_SHAPE', `input 0${input ? ` '${input.name}'` : ''} is not a float [1, 3, H, W] image tensor`);
+    }
+    const s = this.#scratch ??= await instantiate(this.#module);
+    let ok = false;
+    try {
+      const result = s.with((take) => {
+        const params = take(40), out = take(3 * height * width * 4), message = take(200);
+        const view = new DataView(s.buffer, params);
+        [p.height, p.width, p.resize, p.filter === 'bilinear' ? 1 : 0].forEach((v, i) => view.setInt32(4 * i, v, true));
+        [...p.mean, ...p.std].forEach((v, i) => view.setFloat32(16 + 4 * i, v, true));
+        new Uint8Array(s.buffer, message, 1)[0] = 0;
+        const status = s.x.trit_wasm_preprocess(take(px.bytes), px.bytes.length, px.width ?? 0, px.height ?? 0, params, out, message, 200);
+        if (status) {
+          const name = s.statusName(status), why = s.str(message);
+          fail(name, why || `image preprocessing failed (${name})`);
+        }
+        return new Float32Array(s.buffer.slice(out, out + 3 * height * width * 4));
+      });
+      ok = true;
+      return result;
+    } finally {
+      if (!ok || s.buffer.byteLength > SCRATCH_KEEP_BYTES) this.#scratch = null; // its memory becomes garbage
+    }
+  }
+
+  // inputs: one array or { data, dims } for a one-input model, or one per input (an array in input
+  // order, or an object by input name). Each is checked against the model before any is set.
+  run(inputs) {
     return this.#serial(async () => {
-      const data = input instanceof Float32Array ? input : input?.data, dims = input?.dims;
-      if (!(data instanceof Float32Array)) bad('run() takes a Float32Array or { data, dims }');
-      const e = this.#live(), x = e.x, h = this.#h;
-      if (input !== data) {
-        if (!Array.isArray(dims) || product(dims) !== data.length) bad('dims must multiply to data.length');
-        const want = this.info.inputShape;
-        if (dims.join() !== want.join()) fail('TRIT_ERROR_SHAPE', `input dims [${dims}] are not the model's [${want}]`);
+      const e = this.#live(), x = e.x, h = this.#h, specs = this.info.inputs;
+      const isTensor = (v) => ArrayBuffer.isView(v) || isBytes(v?.data);
+      let list;
+      if (isTensor(inputs)) list = [inputs];
+      else if (Array.isArray(inputs)) list = inputs;
+      else if (inputs && typeof inputs === 'object') {
+        const unknown = Object.keys(inputs).filter((k) => !specs.some((s) => s.name === k));
+        if (unknown.length) bad(`the model has no input ${unknown.map((k) => `'${k}'`).join(', ')} (its inputs: ${specs.map((s) => `'${s.name}'`).join(', ')})`);
+        list = specs.map((s) => inputs[s.name] ?? bad(`input '${s.name}' is missing`));
+      } else bad('run() takes a typed array, { data, dims }, an array of them, or an object by input name');
+      if (list.length !== specs.length) {
+        bad(`the model has ${specs.length} input${specs.length === 1 ? '' : 's'} (${specs.map((s) => `'${s.name}'`).join(', ')}), got ${list.length}`);
       }
+      const arrays = list.map((value, i) => {
+        const { name, dtype, dims: want } = specs[i], what = `input ${i} '${name}' (${dtype} [${want}])`;
+        const data = ArrayBuffer.isView(value) ? value : value?.data, type = TYPED[dtype];
+        if (!isTensor(value)) bad(`${what}: expected a ${type.name} or { data, dims }, got ${typeName(value)}`);
+        if (!(data instanceof type)) bad(`${what}: expected a ${type.name}, got ${typeName(data)}`);
+        if (data !== value) {
+          const { dims } = value;
+          if (!Array.isArray(dims) || !dims.every(Number.isInteger) || product(dims) !== data.length) {
+            bad(`${what}: dims must be integers multiplying to data.length (${data.length})`);
+          }
+          if (dims.join() !== want.join()) fail('TRIT_ERROR_SHAPE', `${what}: got dims [${dims}]`);
+        }
+        if (data.length !== product(want)) fail('TRIT_ERROR_SHAPE', `${what}: needs ${product(want)} elements, got ${data.length}`);
+        return data;
+      });
       return e.with((take) => {
+        arrays.forEach((data, i) => e.check(x.trit_wasm_set_input(h, i, take(u8(data)), data.byteLength), h));
         const out = take(8);
-        e.check(x.trit_wasm_run(h, take(u8(data)), data.byteLength, out, out + 4), h);
+        e.check(x.trit_wasm_run(h, out, out + 4), h);
         const at = e.u32(out);
         const type = TYPED[this.info.outputs[0].dtype]; // a copy: memory growth would detach a view
         return new type(e.buffer.slice(at, at + e.u32(out + 4)));
@@ -292,6 +442,6 @@ class Model {
     if (!this.#h) return;
     this.#e.x.trit_wasm_destroy(this.#h);
     this.#h = 0;
-    this.#e = this.#canvas = null; // the instance and its memory become garbage
+    this.#e = this.#scratch = this.#canvas = this.#module = null; // the instances and their memory become garbage
   }
 }

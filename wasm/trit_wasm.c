@@ -12,6 +12,7 @@
 
 #include "../core/include/trit.h"
 #include "../core/src/alloc.h"
+#include "../core/src/image.h"
 
 #define TRIT_EXPORT(name) __attribute__((export_name(#name), used))
 
@@ -89,23 +90,36 @@ TRIT_EXPORT(trit_wasm_output_info) int trit_wasm_output_info(trit_model *model, 
     return write_tensor_info(trit_model_output_info(model, index, &info), &info, out);
 }
 
-/* Set input 0 from raw bytes, run, and point at output 0 (inside the arena; the SDK copies it). */
-TRIT_EXPORT(trit_wasm_run) int trit_wasm_run(trit_model *model, const void *input, size_t byte_size,
-                                             const void **out_data, size_t *out_byte_size) {
-    trit_status status = trit_model_set_input(model, 0, input, byte_size);
-    if (status == TRIT_OK) status = trit_model_run(model);
+/* Copy raw bytes into input `index` (the SDK checks count, dtype and size first and names the input). */
+TRIT_EXPORT(trit_wasm_set_input) int trit_wasm_set_input(trit_model *model, size_t index, const void *data,
+                                                         size_t byte_size) {
+    return trit_model_set_input(model, index, data, byte_size);
+}
+
+/* Run on the inputs already set and point at output 0 (inside the arena; the SDK copies it). */
+TRIT_EXPORT(trit_wasm_run) int trit_wasm_run(trit_model *model, const void **out_data, size_t *out_byte_size) {
+    trit_status status = trit_model_run(model);
     if (status == TRIT_OK) status = trit_model_output(model, 0, out_data, out_byte_size);
     return status;
 }
 
-TRIT_EXPORT(trit_wasm_set_input_rgba) int trit_wasm_set_input_rgba(trit_model *model, const uint8_t *rgba,
-                                                                   int width, int height, size_t stride) {
-    return trit_model_set_input_rgba(model, rgba, width, height, stride);
-}
-
-TRIT_EXPORT(trit_wasm_set_input_image) int trit_wasm_set_input_image(trit_model *model, const void *encoded,
-                                                                     size_t size) {
-    return trit_model_set_input_image(model, encoded, size);
+/* An image to a [3][H][W] float input without a model: the SDK runs this in a second, short-lived
+ * instance, so a large image never grows the model's own memory. `width` 0: `pixels` holds `size`
+ * bytes of JPEG/PNG/BMP, decoded with the CLI's side limit; else RGBA rows of width * 4 bytes.
+ * The preprocessing is the one trit_model_set_input_image/_rgba apply (same code, same answer). */
+_Static_assert(sizeof(trit_preprocess) == 40, "the SDK writes a 40-byte trit_preprocess");
+TRIT_EXPORT(trit_wasm_preprocess) int trit_wasm_preprocess(const uint8_t *pixels, size_t size, int width, int height,
+                                                           const trit_preprocess *p, float *out, char *message,
+                                                           size_t message_size) {
+    uint8_t *rgb = NULL;
+    if (width == 0) {
+        trit_status status = trit_image_decode_rgb(pixels, size, 16384, &rgb, &width, &height, message, message_size);
+        if (status != TRIT_OK) return status;
+    }
+    trit_status status = trit_image_preprocess(rgb ? rgb : pixels, width, height, (size_t)width * (rgb ? 3 : 4),
+                                               rgb ? 3 : 4, p, out);
+    trit_free(rgb);
+    return status;
 }
 
 /* Run on the input already set, then softmax + top-k into `out` (capacity k entries). */

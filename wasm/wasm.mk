@@ -33,7 +33,12 @@ WASM_PLAIN_OBJS := $(patsubst %.c,$(WASM_DIR)/obj-nosimd/%.o,$(WASM_SOURCES))
 .PHONY: wasm wasm-size
 ALL_TARGETS += wasm
 
-wasm: $(WASM_DIR)/trit.wasm $(WASM_DIR)/trit-nosimd.wasm
+wasm: $(WASM_DIR)/trit.wasm $(WASM_DIR)/trit-nosimd.wasm js_sdk/trit.wasm js_sdk/trit-nosimd.wasm
+
+# The SDK finds its engine beside trit.js (the npm package's and a CDN's layout), so the repository
+# keeps a copy there too (git-ignored): the demo, the tests and a `file:` dependency use js_sdk/ as is.
+js_sdk/%.wasm: $(WASM_DIR)/%.wasm
+	cp $< $@
 
 $(WASM_DIR)/obj-simd/%.o: %.c $(WASM_HEADERS) wasm/wasm.mk
 	@mkdir -p $(@D)

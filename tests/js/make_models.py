@@ -9,6 +9,8 @@ sdk-small.onnx.gz  the same bytes, gzip-compressed.
 sdk-small.codes.json  its ternary codes by weight name ({dims, codes}), the truth for layerCodes().
 sample.jpg         a 40x30 JPEG photo-like gradient for the decode-in-wasm test.
 sdk-nolabels.onnx  float ops only, ends in Softmax, no trit.* metadata (indices only, default preprocessing).
+sdk-two-inputs.onnx  a [2, 3] + b [2, 3] (float), for run() with several inputs.
+sdk-int32.onnx     x int32 [4] -> x * 3 + 1 (int32), for run()'s dtype checks and int32 output.
 """
 import gzip
 import json
@@ -123,6 +125,22 @@ def nolabels_model():
     return finish(graph, {})
 
 
+def two_inputs_model():
+    graph = helper.make_graph([helper.make_node("Add", ["a", "b"], ["sum"])], "sdk_two_inputs",
+                              [helper.make_tensor_value_info("a", TensorProto.FLOAT, [2, 3]),
+                               helper.make_tensor_value_info("b", TensorProto.FLOAT, [2, 3])],
+                              [helper.make_tensor_value_info("sum", TensorProto.FLOAT, [2, 3])])
+    return finish(graph, {})
+
+
+def int32_model():
+    inits = [tensor("three", np.array([3], np.int32)), tensor("one", np.array([1], np.int32))]
+    nodes = [helper.make_node("Mul", ["x", "three"], ["x3"]), helper.make_node("Add", ["x3", "one"], ["y"])]
+    graph = helper.make_graph(nodes, "sdk_int32", [helper.make_tensor_value_info("x", TensorProto.INT32, [4])],
+                              [helper.make_tensor_value_info("y", TensorProto.INT32, [4])], inits)
+    return finish(graph, {})
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -135,6 +153,10 @@ def main():
         json.dump({k: {"dims": list(v.shape), "codes": v.reshape(-1).tolist()} for k, v in CODES.items()}, f)
     with open(os.path.join(out, "sdk-nolabels.onnx"), "wb") as f:
         f.write(nolabels_model().SerializeToString())
+    with open(os.path.join(out, "sdk-two-inputs.onnx"), "wb") as f:
+        f.write(two_inputs_model().SerializeToString())
+    with open(os.path.join(out, "sdk-int32.onnx"), "wb") as f:
+        f.write(int32_model().SerializeToString())
     sample_jpeg(os.path.join(out, "sample.jpg"))
 
 

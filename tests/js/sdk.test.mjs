@@ -1,15 +1,16 @@
 // The SDK's API in Node: every input kind, every option, every error path, TypeErrors, dispose.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
+import { copyFile, readFile, rm, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 
-import { encodeBmp, encodePng, picture, root, testModels, wasmDir } from './helpers.mjs';
+import { encodeBmp, encodePng, picture, root, tempDir, testModels, wasmDir } from './helpers.mjs';
 
-const { load, TritError, simdSupported } = await import('../../js_sdk/trit.js');
+const { load, TritError, simdSupported, version } = await import('../../js_sdk/trit.js');
 
 const smallPath = join(testModels, 'sdk-small.onnx');
 const gzPath = join(testModels, 'sdk-small.onnx.gz');
@@ -128,10 +129,11 @@ describe('load', () => {
 
   test('the wasm option takes a URL, a directory URL, a path, bytes and a compiled Module', async () => {
     const module = await WebAssembly.compile(plainWasm);
-    for (const wasm of [`${base}/wasm/trit-nosimd.wasm`, new URL(`${base}/wasm/`), join(wasmDir, 'trit-nosimd.wasm'),
-      plainWasm, plainWasm.slice().buffer, module]) {
-      // simd: false only matters for the folder URL; a file, bytes or a Module is used as given
-      const model = await load(small, { wasm, simd: wasm instanceof URL ? false : undefined });
+    for (const wasm of [`${base}/wasm/trit-nosimd.wasm`, new URL(`${base}/wasm/`), `${base}/wasm`, wasmDir, `${wasmDir}/`,
+      join(wasmDir, 'trit-nosimd.wasm'), `${pathToFileURL(wasmDir)}`, plainWasm, plainWasm.slice().buffer, module]) {
+      // simd: false only matters for the folders (with or without '/'); a file, bytes or a Module is used as given
+      const folder = typeof wasm === 'string' || wasm instanceof URL ? !String(wasm).endsWith('.wasm') : false;
+      const model = await load(small, { wasm, simd: folder ? false : undefined });
       assert.equal(model.info.simd, false, String(wasm));
       await sameModel(model);
     }
@@ -294,7 +296,7 @@ describe('a loaded model', () => {
 
   test('errors leave the model usable: wrong input size and dims, bad image bytes, bad arguments', async () => {
     const before = await model.run(input);
-    await assert.rejects(model.run(new Float32Array(10)), isTritError('TRIT_ERROR_ARGUMENT'));
+    await assert.rejects(model.run(new Float32Array(10)), isTritError('TRIT_ERROR_SHAPE', /input 0 'input' \(float32 \[1,3,16,16\]\): needs 768 elements, got 10/));
     await assert.rejects(model.run({ data: new Float32Array(3 * 15 * 15), dims: [1, 3, 15, 15] }), isTritError('TRIT_ERROR_SHAPE', /\[1,3,15,15\]/));
     await assert.rejects(model.classify(new Uint8Array([1, 2, 3, 4, 5])), isTritError('TRIT_ERROR_IMAGE'));
     await assert.rejects(model.classify(encodePng(pic).subarray(0, 60)), isTritError('TRIT_ERROR_IMAGE'));
@@ -390,11 +392,68 @@ test('the wasm module imports nothing but memory-growth notification', () => {
   }
 });
 
-test('size budgets: trit.wasm <= 150 KB, trit.js <= 15 KB', async () => {
+test('size budgets: trit.wasm <= 150 KB, trit.js <= 7,000 B minified + gzip -9', async () => {
   const wasm = (await stat(join(wasmDir, 'trit.wasm'))).size;
-  const js = (await stat(join(root, 'js_sdk', 'trit.js'))).size;
   assert.ok(wasm <= 150000, `trit.wasm is ${wasm} bytes`); // KB as the peers' sizes use it (tfjs 424,594 B = 425 KB)
-  assert.ok(js <= 15000, `trit.js is ${js} bytes`);
+  const { transform } = await import('esbuild');
+  const source = await readFile(join(root, 'js_sdk', 'trit.js'), 'utf8');
+  const { code } = await transform(source, { minify: true, format: 'esm' });
+  const js = gzipSync(code, { level: 9 }).length;
+  assert.ok(js <= 7000, `trit.js is ${js} bytes minified + gzip -9 (${code.length} minified, ${source.length} raw)`);
+});
+
+test('version: trit.js exports package.json\'s version, and CHANGELOG.md has a section for it', async () => {
+  const pkg = JSON.parse(await readFile(join(root, 'js_sdk', 'package.json'), 'utf8'));
+  assert.equal(version, pkg.version);
+  assert.match(await readFile(join(root, 'CHANGELOG.md'), 'utf8'), new RegExp(`^## ${pkg.version.replace(/\./g, '\\.')} `, 'm'));
+});
+
+test('without its wasm beside it, trit.js says where it looked and how to pass { wasm }', async () => {
+  const dir = await tempDir('nowasm');
+  try {
+    await copyFile(join(root, 'js_sdk', 'trit.js'), join(dir, 'trit.js'));
+    const moved = await import(pathToFileURL(join(dir, 'trit.js')));
+    for (const simd of [true, false]) {
+      const file = simd ? 'trit.wasm' : 'trit-nosimd.wasm';
+      await assert.rejects(moved.load(small, { simd }), (e) => e instanceof moved.TritError && e.code === 'WASM'
+        && e.message.includes(pathToFileURL(join(dir, file)).href) && /default location/.test(e.message)
+        && /pass \{ wasm \}/.test(e.message) && /ENOENT/.test(e.message) && !/undefined/.test(e.message));
+    }
+    assert.equal((await (await moved.load(small, { wasm: wasmDir })).classify(pic)).length, 5, 'the hint works');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+describe('run() checks every input and returns the output\'s dtype', () => {
+  test('two inputs: by array and by name, each checked and named', async () => {
+    const model = await load(join(testModels, 'sdk-two-inputs.onnx'));
+    const a = Float32Array.from([1, 2, 3, 4, 5, 6]), b = Float32Array.from([10, 20, 30, 40, 50, 60]);
+    const sum = Float32Array.from([11, 22, 33, 44, 55, 66]);
+    assert.deepEqual(await model.run([a, b]), sum);
+    assert.deepEqual(await model.run({ b, a }), sum);
+    assert.deepEqual(await model.run([{ data: a, dims: [2, 3] }, b]), sum);
+    await assert.rejects(model.run(a), { name: 'TypeError', message: /2 inputs \('a', 'b'\), got 1/ });
+    await assert.rejects(model.run([a]), { name: 'TypeError', message: /2 inputs/ });
+    await assert.rejects(model.run({ a }), { name: 'TypeError', message: /input 'b' is missing/ });
+    await assert.rejects(model.run({ a, b, c: a }), { name: 'TypeError', message: /no input 'c'/ });
+    await assert.rejects(model.run([a, new Float32Array(5)]), isTritError('TRIT_ERROR_SHAPE', /input 1 'b' \(float32 \[2,3\]\): needs 6 elements, got 5/));
+    await assert.rejects(model.run([a, Int32Array.from(b)]), { name: 'TypeError', message: /input 1 'b'.*expected a Float32Array, got Int32Array/ });
+    await assert.rejects(model.run([a, { data: b, dims: [3, 2] }]), isTritError('TRIT_ERROR_SHAPE', /input 1 'b'.*got dims \[3,2\]/));
+    assert.deepEqual(await model.run([b, a]), sum, 'usable after every error');
+    model.dispose();
+  });
+
+  test('int32 in, int32 out; a Float32Array is refused, not reinterpreted', async () => {
+    const model = await load(join(testModels, 'sdk-int32.onnx'));
+    const out = await model.run(Int32Array.from([0, 1, -2, 1000]));
+    assert.ok(out instanceof Int32Array, `got ${out.constructor.name}`);
+    assert.deepEqual(out, Int32Array.from([1, 4, -5, 3001]));
+    await assert.rejects(model.run(Float32Array.from([0, 1, 2, 3])), { name: 'TypeError', message: /input 0 'x' \(int32 \[4\]\): expected a Int32Array, got Float32Array/ });
+    await assert.rejects(model.run(new Uint8Array(16)), TypeError);
+    assert.deepEqual(await model.run(Int32Array.from([5, 5, 5, 5])), Int32Array.from([16, 16, 16, 16]));
+    model.dispose();
+  });
 });
 
 // trit.d.ts is hand-written: its names must be the code's (no TypeScript compiler here to check it).
@@ -406,9 +465,9 @@ test('trit.d.ts declares what trit.js has: exports, ModelInfo fields, Model memb
     assert.ok(start >= 0, `interface ${name} in trit.d.ts`);
     return dts.slice(start, dts.indexOf('\n}', start));
   };
-  const members = (name) => [...block(name).matchAll(/^ {2}(?:readonly )?(\w+)\??[:(]/gm)].map((m) => m[1]).sort();
+  const members = (name) => [...block(name).matchAll(/^ {2}(?:readonly )?(\w+)\??[:(<]/gm)].map((m) => m[1]).sort();
   const sdk = await import('../../js_sdk/trit.js');
-  assert.deepEqual([...dts.matchAll(/^export (?:function|class) (\w+)/gm)].map((m) => m[1]).sort(), Object.keys(sdk).sort());
+  assert.deepEqual([...dts.matchAll(/^export (?:function|class|const) (\w+)/gm)].map((m) => m[1]).sort(), Object.keys(sdk).sort());
   const model = await load(smallPath);
   try {
     assert.deepEqual(members('ModelInfo'), Object.keys(model.info).sort());
