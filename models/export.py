@@ -580,16 +580,9 @@ def check(model_path, model, batch, tol=1e-4, use_trit=True, log=print, act_scal
 # ----------------------------------------------------------------------------------------------------------
 
 def load_checkpoint(path):
-    import torch
-    import arch
-    import methods
-    ckpt = torch.load(path, map_location="cpu")
-    args = argparse.Namespace(**ckpt["args"])
-    model = arch.build(ckpt.get("arch", args.arch))
-    methods.attach(model, ckpt.get("method", args.method), args)
-    model.load_state_dict(ckpt["model"])
-    model.eval()
-    return model, ckpt, args
+    """(model in eval mode, file dict, args) from any training file: final, resume or a kept base."""
+    import checkpoint
+    return checkpoint.load_model(path)
 
 
 def main(argv=None):
@@ -616,9 +609,14 @@ def main(argv=None):
     args = p.parse_args(argv)
     import torch
     torch.set_num_threads(2)
-    model, ckpt, targs = load_checkpoint(args.checkpoint)
+    from errors import TrainError
+    try:
+        model, ckpt, targs = load_checkpoint(args.checkpoint)
+    except TrainError as e:
+        sys.exit("export.py: error: %s" % e)
     method = ckpt.get("method", targs.method)
-    meta = cifar_metadata(targs.arch, method, top1=args.top1, epochs=ckpt.get("epochs", targs.epochs),
+    epochs = ckpt.get("epochs", ckpt.get("epoch", targs.epochs))
+    meta = cifar_metadata(targs.arch, method, top1=args.top1, epochs=epochs,
                           notes=args.notes, name=args.name)
     act_scales = None
     if args.activations == "8bit":

@@ -35,13 +35,25 @@ class TernaryWeight:
         return w
 
 
+def _quantized(module):
+    """The layer's effective weight. The quantizer runs outside autocast, so its thresholds and scales are
+    computed from the fp32 latent weights even in a bf16 run (the convolution then casts the result)."""
+    if module.quantizer is None:
+        return module.weight
+    w = module.weight
+    if torch.is_autocast_enabled() or (w.device.type == "cpu" and torch.is_autocast_cpu_enabled()):
+        with torch.autocast(w.device.type, enabled=False):
+            return module.quantizer(w)
+    return module.quantizer(w)
+
+
 class QConv2d(nn.Conv2d):
     def __init__(self, *args, quantizer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.quantizer = quantizer
 
     def effective_weight(self):
-        return self.weight if self.quantizer is None else self.quantizer(self.weight)
+        return _quantized(self)
 
     def forward(self, x):
         return self._conv_forward(x, self.effective_weight(), self.bias)
@@ -56,7 +68,7 @@ class QLinear(nn.Linear):
         self.quantizer = quantizer
 
     def effective_weight(self):
-        return self.weight if self.quantizer is None else self.quantizer(self.weight)
+        return _quantized(self)
 
     def forward(self, x):
         return F.linear(x, self.effective_weight(), self.bias)

@@ -1,19 +1,26 @@
-"""CIFAR-10 loading for the training pipeline.
+"""CIFAR-10 for the training pipeline: decoded once, kept on the training device, augmented there in batches.
 
-Two source layouts are accepted:
-  * the JPEG ImageFolder copy (DIR/train/<class>/*.jpg, DIR/test/<class>/*.jpg), the default
-    ../shared/data/cifar10, overridable with --data or $TRIT_CIFAR10;
-  * the official binary release (DIR/cifar-10-batches-bin/data_batch_{1..5}.bin, test_batch.bin,
-    or DIR itself containing those files).
-Either is decoded ONCE into a uint8 array [N, 32, 32, 3] cached in models/.cache/ (git-ignored), so
-training never touches JPEG again. Augmentation (pad-4 random crop, horizontal flip) and normalisation
-run on tensors.
+Sources (--data, $TRIT_CIFAR10, default ../shared/data/cifar10):
+  * the JPEG ImageFolder copy: DIR/train/<class>/*.jpg, DIR/test/<class>/*.jpg;
+  * the official binary release: DIR/cifar-10-batches-bin/{data_batch_1..5,test_batch}.bin (or DIR holding them);
+  * a JPEG pack written by pack_data.py (one .npz of the original JPEG bytes, ~53 MiB for all 60,000 images):
+    what travels to a GPU machine that has no ../shared. Decoding the same bytes gives the same pixels.
+Whatever the source, it is decoded ONCE into uint8 [N, 32, 32, 3] arrays cached in models/.cache/ (git-ignored;
+$TRIT_DATA_CACHE overrides), so training never touches a JPEG.
+
+Loader keeps the uint8 array on the training device. All randomness of an epoch (order, crop offsets, flips, cutout
+centres) is drawn when the epoch starts from a generator seeded with (seed, epoch), so any batch of any epoch can be
+reproduced without replaying the ones before it: that is what makes --resume exact mid-epoch. Under torchrun every
+rank draws the same plan and takes its slice of each global batch, so N ranks see exactly the samples and
+augmentations that one process with the same global batch sees.
 """
 import hashlib
 import os
 
 import numpy as np
 import torch
+
+from errors import TrainError
 
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 # Per-channel mean/std of the training pixels scaled to [0, 1] (the usual CIFAR-10 values); the exporter
@@ -26,11 +33,19 @@ MODELS_DIR = os.path.dirname(HERE)
 REPO = os.path.dirname(MODELS_DIR)
 DEFAULT_DATA = os.path.join(os.path.dirname(REPO), "shared", "data", "cifar10")
 CACHE_DIR = os.path.join(MODELS_DIR, ".cache")
+JPEG_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
 def default_data_dir():
     return os.environ.get("TRIT_CIFAR10", DEFAULT_DATA)
 
+
+def default_cache_dir():
+    return os.environ.get("TRIT_DATA_CACHE", CACHE_DIR)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# sources
 
 def _binary_dir(root):
     for cand in (os.path.join(root, "cifar-10-batches-bin"), root):
@@ -43,104 +58,238 @@ def _read_binary(bdir, split):
     names = ["test_batch.bin"] if split == "test" else ["data_batch_%d.bin" % i for i in range(1, 6)]
     images, labels = [], []
     for name in names:
-        raw = np.fromfile(os.path.join(bdir, name), dtype=np.uint8).reshape(-1, 3073)
+        path = os.path.join(bdir, name)
+        try:
+            raw = np.fromfile(path, dtype=np.uint8)
+        except OSError as e:
+            raise TrainError("cannot read %s: %s" % (path, e.strerror or e))
+        if raw.size == 0 or raw.size % 3073:
+            raise TrainError("%s: %d bytes is not a whole number of 3,073-byte CIFAR-10 records" % (path, raw.size))
+        raw = raw.reshape(-1, 3073)
         labels.append(raw[:, 0].astype(np.int64))
         images.append(raw[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
     return np.ascontiguousarray(np.concatenate(images)), np.concatenate(labels)
 
 
-def _read_jpegs(root, split):
-    from PIL import Image
+def _list_jpegs(root, split):
+    """[(path, label)] of DIR/split/<class>/*, sorted; errors name what is missing."""
     sdir = os.path.join(root, split)
-    images, labels = [], []
+    files = []
     for label, cls in enumerate(CLASSES):
         cdir = os.path.join(sdir, cls)
-        for name in sorted(os.listdir(cdir)):
-            with Image.open(os.path.join(cdir, name)) as im:
-                arr = np.asarray(im.convert("RGB"), dtype=np.uint8)
-            if arr.shape != (32, 32, 3):
-                raise ValueError("%s: expected 32x32 RGB, got %s" % (name, arr.shape))
-            images.append(arr)
-            labels.append(label)
-    return np.stack(images), np.asarray(labels, dtype=np.int64)
+        if not os.path.isdir(cdir):
+            raise TrainError("%s: no folder for class %r (expected %s/<class>/*.jpg for the 10 CIFAR-10 classes)"
+                             % (sdir, cls, sdir))
+        names = sorted(n for n in os.listdir(cdir) if n.lower().endswith(JPEG_SUFFIXES))
+        files.extend((os.path.join(cdir, n), label) for n in names)
+    if not files:
+        raise TrainError("%s: no images (no .jpg/.png files in any class folder)" % sdir)
+    return files
 
 
-def load_split(split, root=None, cache_dir=CACHE_DIR, verbose=True):
+def decode_image(data, name):
+    """JPEG/PNG bytes → uint8 [32, 32, 3]; a clear error naming the file otherwise."""
+    import io
+    from PIL import Image
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            arr = np.asarray(im.convert("RGB"), dtype=np.uint8)
+    except Exception as e:  # PIL raises several types for broken files
+        raise TrainError("cannot decode %s: %s" % (name, e))
+    if arr.shape != (32, 32, 3):
+        raise TrainError("%s: expected a 32x32 RGB image, got %dx%d" % (name, arr.shape[1], arr.shape[0]))
+    return arr
+
+
+def _decode_one(item):
+    data, name = item
+    return decode_image(data, name)
+
+
+def decode_all(blobs, names):
+    """Decode many JPEGs, in parallel when there are many and cores to spare (a GPU machine decodes the pack)."""
+    items = list(zip(blobs, names))
+    workers = min(16, os.cpu_count() or 1)
+    if len(items) < 2000 or workers < 3:
+        return np.stack([_decode_one(it) for it in items])
+    import multiprocessing as mp
+    with mp.get_context("fork").Pool(workers) as pool:
+        return np.stack(pool.map(_decode_one, items, chunksize=512))
+
+
+def _read_jpegs(root, split):
+    files = _list_jpegs(root, split)
+    blobs = []
+    for path, _ in files:
+        try:
+            with open(path, "rb") as f:
+                blobs.append(f.read())
+        except OSError as e:
+            raise TrainError("cannot read %s: %s" % (path, e.strerror or e))
+    images = decode_all(blobs, [p for p, _ in files])
+    return images, np.asarray([label for _, label in files], dtype=np.int64)
+
+
+def is_pack(path):
+    return os.path.isfile(path) and path.endswith(".npz")
+
+
+def _read_pack(path, split):
+    try:
+        with np.load(path) as z:
+            blob, offsets, labels = z[split + "_bytes"], z[split + "_offsets"], z[split + "_labels"]
+    except (OSError, ValueError, KeyError) as e:
+        raise TrainError("%s is not a CIFAR-10 JPEG pack from pack_data.py (%s)" % (path, e))
+    blobs = [blob[offsets[i]:offsets[i + 1]].tobytes() for i in range(len(labels))]
+    names = ["%s[%s %d]" % (os.path.basename(path), split, i) for i in range(len(labels))]
+    return decode_all(blobs, names), labels.astype(np.int64)
+
+
+def _source_key(root, split):
+    """Cache key: the source path and what is in it (file count, newest mtime), so a changed folder is re-read."""
+    h = hashlib.sha1(root.encode())
+    if os.path.isfile(root):
+        st = os.stat(root)
+        h.update(("%d %d" % (st.st_size, st.st_mtime_ns)).encode())
+    else:
+        sdir = os.path.join(root, split)
+        if os.path.isdir(sdir):
+            count, newest = 0, 0
+            for cls in sorted(os.listdir(sdir)):
+                cdir = os.path.join(sdir, cls)
+                if os.path.isdir(cdir):
+                    with os.scandir(cdir) as it:
+                        for entry in it:
+                            count += 1
+                            newest = max(newest, entry.stat().st_mtime_ns)
+            h.update(("%d %d" % (count, newest)).encode())
+    return h.hexdigest()[:10]
+
+
+def load_split(split, root=None, cache_dir=None, verbose=True):
     """Return (images uint8 [N,32,32,3], labels int64 [N]) for split 'train' or 'test'."""
     root = os.path.abspath(root or default_data_dir())
-    key = hashlib.sha1(root.encode()).hexdigest()[:10]
-    cache = os.path.join(cache_dir, "cifar10-%s-%s.npz" % (split, key))
+    cache_dir = cache_dir or default_cache_dir()
+    if not os.path.exists(root):
+        raise TrainError("no CIFAR-10 at %s: pass --data DIR (a folder with train/ and test/ class folders of "
+                         "JPEGs, a cifar-10-batches-bin/ folder, or a pack from pack_data.py) or set $TRIT_CIFAR10"
+                         % root)
+    cache = os.path.join(cache_dir, "cifar10-%s-%s.npz" % (split, _source_key(root, split)))
     if os.path.isfile(cache):
         with np.load(cache) as z:
             return z["images"], z["labels"]
-    bdir = _binary_dir(root)
-    if bdir is not None:
-        images, labels = _read_binary(bdir, split)
+    if is_pack(root):
+        if verbose:
+            print("decoding %s JPEGs from the pack %s once (cached in %s)" % (split, root, cache_dir), flush=True)
+        images, labels = _read_pack(root, split)
+    elif _binary_dir(root) is not None:
+        images, labels = _read_binary(_binary_dir(root), split)
     elif os.path.isdir(os.path.join(root, split)):
         if verbose:
             print("decoding %s JPEGs from %s once (cached in %s)" % (split, root, cache_dir), flush=True)
         images, labels = _read_jpegs(root, split)
     else:
-        raise FileNotFoundError("no CIFAR-10 at %s (expected %s/{train,test}/<class>/*.jpg or "
-                                "cifar-10-batches-bin/)" % (root, root))
+        raise TrainError("%s holds no CIFAR-10 %s split (expected %s/%s/<class>/*.jpg, cifar-10-batches-bin/, "
+                         "or a pack .npz)" % (root, split, root, split))
     os.makedirs(cache_dir, exist_ok=True)
-    tmp = cache + ".tmp.npz"
+    tmp = cache + ".tmp.%d.npz" % os.getpid()
     np.savez(tmp, images=images, labels=labels)
     os.replace(tmp, cache)
     return images, labels
 
 
+# ---------------------------------------------------------------------------------------------------------
+# tensors
+
 def normalise(batch_uint8_nhwc):
     """uint8 [N,H,W,3] tensor → normalised float [N,3,H,W], as trit does: (p/255 - mean)/std."""
     x = batch_uint8_nhwc.permute(0, 3, 1, 2).float().div_(255.0)
-    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(STD).view(1, 3, 1, 1)
+    mean = torch.tensor(MEAN, device=x.device).view(1, 3, 1, 1)
+    std = torch.tensor(STD, device=x.device).view(1, 3, 1, 1)
     return (x - mean) / std
 
 
-def augment(x, generator):
-    """Pad-4 (zeros, after normalisation = the mean colour) random 32x32 crop and random flip, on a
-    normalised float batch [N,3,32,32]."""
+def augment(x, dy, dx, flip, cut_y=None, cut_x=None, cutout=0):
+    """Batched on x's device: pad-4 (zeros after normalisation = the mean colour) and a 32x32 crop at offsets
+    (dy, dx) in [0, 8], horizontal flip where `flip`, and optionally a cutout square of side `cutout` centred at
+    (cut_y, cut_x), zeroed (DeVries & Taylor 2017)."""
     n, c, h, w = x.shape
     padded = torch.nn.functional.pad(x, (4, 4, 4, 4))
-    dy = torch.randint(0, 9, (n,), generator=generator)
-    dx = torch.randint(0, 9, (n,), generator=generator)
-    rows = (dy.view(n, 1) + torch.arange(h).view(1, h))            # [n, h]
-    cols = (dx.view(n, 1) + torch.arange(w).view(1, w))            # [n, w]
-    idx_n = torch.arange(n).view(n, 1, 1, 1)
-    idx_c = torch.arange(c).view(1, c, 1, 1)
+    ar_h = torch.arange(h, device=x.device)
+    ar_w = torch.arange(w, device=x.device)
+    rows = dy.view(n, 1) + ar_h.view(1, h)
+    cols = dx.view(n, 1) + ar_w.view(1, w)
+    cols = torch.where(flip.view(n, 1), (dx.view(n, 1) + (w - 1) - ar_w.view(1, w)), cols)
+    idx_n = torch.arange(n, device=x.device).view(n, 1, 1, 1)
+    idx_c = torch.arange(c, device=x.device).view(1, c, 1, 1)
     out = padded[idx_n, idx_c, rows.view(n, 1, h, 1), cols.view(n, 1, 1, w)]
-    flip = torch.rand(n, generator=generator) < 0.5
-    out[flip] = out[flip].flip(3)
+    if cutout:
+        top, left = cut_y.view(n, 1) - cutout // 2, cut_x.view(n, 1) - cutout // 2
+        inside_y = (ar_h.view(1, h) >= top) & (ar_h.view(1, h) < top + cutout)
+        inside_x = (ar_w.view(1, w) >= left) & (ar_w.view(1, w) < left + cutout)
+        keep = ~(inside_y.view(n, 1, h, 1) & inside_x.view(n, 1, 1, w))
+        out = out * keep.to(out.dtype)
     return out
 
 
-class Loader:
-    """Minimal in-memory batch iterator over the cached uint8 array."""
+class EpochPlan:
+    """Everything random about one epoch, drawn at once on the CPU from (seed, epoch)."""
 
-    def __init__(self, images, labels, batch_size, train, seed=0, shuffle=None, augment=None):
-        self.images = torch.from_numpy(images)
-        self.labels = torch.from_numpy(labels)
+    def __init__(self, n, seed, epoch, shuffle, augment_on, cutout):
+        g = torch.Generator().manual_seed(seed * 100003 + epoch)
+        self.order = torch.randperm(n, generator=g) if shuffle else torch.arange(n)
+        if augment_on:
+            self.dy = torch.randint(0, 9, (n,), generator=g)
+            self.dx = torch.randint(0, 9, (n,), generator=g)
+            self.flip = torch.rand(n, generator=g) < 0.5
+            self.cut_y = torch.randint(0, 32, (n,), generator=g) if cutout else None
+            self.cut_x = torch.randint(0, 32, (n,), generator=g) if cutout else None
+
+
+class Loader:
+    """Batches of (normalised float images, labels) on `device`.
+
+    batch_size is the GLOBAL batch; with world > 1 this rank yields its slice of each global batch (sizes differ
+    by at most one; a last batch smaller than the number of ranks is dropped so that every rank steps together).
+    """
+
+    def __init__(self, images, labels, batch_size, train, seed=0, shuffle=None, augment=None, cutout=0,
+                 device="cpu", rank=0, world=1):
+        self.images = torch.from_numpy(np.ascontiguousarray(images)).to(device)
+        self.labels = torch.from_numpy(np.asarray(labels)).to(device)
         self.batch_size = batch_size
         self.train = train
         # the arrays are sorted by class: anything that reads a subset (BN recalibration) must shuffle
         self.shuffle = train if shuffle is None else shuffle
         self.augment = train if augment is None else augment
-        self.generator = torch.Generator().manual_seed(seed)
+        self.cutout = cutout
+        self.seed = seed
+        self.device = device
+        self.rank, self.world = rank, world
+        n = len(self.labels)
+        self.steps = (n + batch_size - 1) // batch_size
+        if world > 1 and n - (self.steps - 1) * batch_size < world:
+            self.steps -= 1
 
     def __len__(self):
-        return (len(self.labels) + self.batch_size - 1) // self.batch_size
+        return self.steps
 
-    def set_epoch(self, epoch, seed=0):
-        # Reproducible and resumable: the order depends only on (seed, epoch).
-        self.generator.manual_seed(seed * 100003 + epoch)
-
-    def __iter__(self):
+    def batches(self, epoch=0, start=0, stop=None):
+        """Yield (x, y) for global batches start .. stop-1 of `epoch`."""
         n = len(self.labels)
-        order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
-        for start in range(0, n, self.batch_size):
-            idx = order[start:start + self.batch_size]
+        plan = EpochPlan(n, self.seed, epoch, self.shuffle, self.augment, self.cutout)
+        stop = self.steps if stop is None else min(stop, self.steps)
+        for i in range(start, stop):
+            pos = torch.arange(i * self.batch_size, min(n, (i + 1) * self.batch_size))
+            if self.world > 1:
+                pos = pos.tensor_split(self.world)[self.rank]
+            idx = plan.order[pos].to(self.device, non_blocking=True)
             x = normalise(self.images[idx])
             if self.augment:
-                x = augment(x, self.generator)
+                to = lambda t: None if t is None else t[pos].to(self.device, non_blocking=True)  # noqa: E731
+                x = augment(x, to(plan.dy), to(plan.dx), to(plan.flip), to(plan.cut_y), to(plan.cut_x),
+                            self.cutout)
             yield x, self.labels[idx]
+
+    def __iter__(self):
+        return self.batches(0)

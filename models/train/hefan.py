@@ -16,18 +16,24 @@ import torch.nn as nn
 from arch import TernaryWeight
 
 
-def planes(w, ts):
-    """[(T_k int8, α_k float)] for latent weight w and threshold factors ts."""
+def planes_tensor(w, ts):
+    """[(T_k as w's dtype, α_k 0-d tensor)]: tensor arithmetic only, so a GPU step never waits on the host."""
     w = w.detach()
     a = w.abs()
     m = a.max()
-    out, acc = [], 0.0
+    out, acc = [], torch.zeros((), dtype=w.dtype, device=w.device)
     for t in ts:
-        mask = a >= t * m
-        alpha = float((a[mask] - acc).mean()) if mask.any() else 0.0
-        out.append(((torch.sign(w) * mask).to(torch.int8), alpha))
-        acc += alpha
+        mask = (a >= t * m).to(w.dtype)
+        count = mask.sum()
+        alpha = torch.where(count > 0, ((a - acc) * mask).sum() / count.clamp(min=1), torch.zeros_like(acc))
+        out.append((torch.sign(w) * mask, alpha))
+        acc = acc + alpha
     return out
+
+
+def planes(w, ts):
+    """[(T_k int8, α_k float)] for latent weight w and threshold factors ts (what the exporter stores)."""
+    return [(t.to(torch.int8), float(alpha)) for t, alpha in planes_tensor(w, ts)]
 
 
 class HeFanFunction(torch.autograd.Function):
@@ -35,8 +41,8 @@ class HeFanFunction(torch.autograd.Function):
     def forward(ctx, w, ts):
         ctx.save_for_backward(w)
         q = torch.zeros_like(w)
-        for t, alpha in planes(w, ts):
-            q += alpha * t.to(w.dtype)
+        for t, alpha in planes_tensor(w, ts):
+            q += alpha * t
         return q
 
     @staticmethod

@@ -15,6 +15,14 @@ def add_arguments(p):
                    help="also ternarize the first conv and the last FC (default: keep them float)")
 
 
+def defaults():
+    """The method options' default values (for files written before an option existed)."""
+    import argparse
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    return vars(p.parse_args([]))
+
+
 def attach(model, method, args):
     if method == "float":
         return

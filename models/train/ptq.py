@@ -18,27 +18,34 @@ import torch.nn as nn
 from arch import TernaryWeight
 
 
-def quantize(w, sparsity):
-    """(T int8, α, Δ on the normalised scale, ŵ) for latent weight w."""
+def quantize_tensor(w, sparsity):
+    """(T as w's dtype, α 0-d tensor, Δ on the normalised scale, ŵ): tensor arithmetic only (no host sync)."""
     w = w.detach()
     norm = w.norm()
-    wn = w / norm if norm > 0 else w
+    wn = w / torch.where(norm > 0, norm, torch.ones_like(norm))
     a = wn.abs().flatten()
     k = int(round(sparsity * a.numel()))
     delta = a.kthvalue(k).values if k >= 1 else a.new_tensor(-1.0)
-    t = (torch.sign(wn) * (wn.abs() > delta)).to(torch.int8)
-    kept = t != 0
-    alpha = float(w.abs()[kept].mean()) if kept.any() else 0.0
+    kept = (wn.abs() > delta).to(w.dtype)
+    t = torch.sign(wn) * kept
+    count = kept.sum()
+    alpha = torch.where(count > 0, (w.abs() * kept).sum() / count.clamp(min=1), torch.zeros_like(count))
     return t, alpha, delta, wn
+
+
+def quantize(w, sparsity):
+    """(T int8, α float, Δ on the normalised scale, ŵ) for latent weight w (what the exporter stores)."""
+    t, alpha, delta, wn = quantize_tensor(w, sparsity)
+    return t.to(torch.int8), float(alpha), delta, wn
 
 
 class PTQFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, w, sparsity):
-        t, alpha, delta, wn = quantize(w, sparsity)
-        gate = (wn.abs() / delta).clamp(max=1.0) if delta > 0 else torch.ones_like(w)
+        t, alpha, delta, wn = quantize_tensor(w, sparsity)
+        gate = torch.where(delta > 0, (wn.abs() / delta.clamp(min=1e-30)).clamp(max=1.0), torch.ones_like(w))
         ctx.save_for_backward(gate)
-        return alpha * t.to(w.dtype)
+        return alpha * t
 
     @staticmethod
     def backward(ctx, g):

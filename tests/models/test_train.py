@@ -1,0 +1,371 @@
+"""Training pipeline tests (models/train): runtime choice, data path, exact resume after a kill, torchrun/DDP,
+knowledge distillation, kept bases, the GPU script's --smoke mode, and one-line errors on bad input.
+All on a small generated CIFAR-shaped JPEG folder (cifar_fixture.py), 1 thread, CPU; about 2 minutes.
+Run: /usr/bin/python3 -m unittest tests.models.test_train -v"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TRAIN_DIR = os.path.join(REPO, "models", "train")
+sys.path.insert(0, TRAIN_DIR)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cifar_fixture  # noqa: E402
+import checkpoint  # noqa: E402
+import data  # noqa: E402
+import runtime  # noqa: E402
+import train  # noqa: E402
+from errors import TrainError  # noqa: E402
+
+PY = sys.executable
+TRIT = os.path.join(REPO, "build", "native", "trit")
+TMP = None
+
+
+def setUpModule():
+    global TMP
+    TMP = tempfile.mkdtemp(prefix="trit-train-test-")
+    cifar_fixture.make(os.path.join(TMP, "cifar"), train_per_class=16, test_per_class=2)
+    os.environ["TRIT_DATA_CACHE"] = os.path.join(TMP, "cache")
+
+
+def tearDownModule():
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+def run_train(*flags, env=None, name="run", runs=None, expect=0):
+    """train.py as a user runs it; returns (stdout, stderr)."""
+    cmd = [PY, os.path.join(TRAIN_DIR, "train.py"), "--data", os.path.join(TMP, "cifar"),
+           "--runs-dir", runs or os.path.join(TMP, "runs"), "--name", name, "--threads", "1"] + list(flags)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, **(env or {})), timeout=600)
+    if expect is not None and p.returncode != expect:
+        raise AssertionError("%s exited %d, expected %d\n%s\n%s" % (" ".join(cmd), p.returncode, expect,
+                                                                     p.stdout[-2000:], p.stderr[-2000:]))
+    return p.stdout, p.stderr, p.returncode
+
+
+def final_state(name, runs=None):
+    return torch.load(os.path.join(runs or os.path.join(TMP, "runs"), name, "checkpoint-final.pt"))["model"]
+
+
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def epoch_losses(log_path):
+    out = []
+    with open(log_path) as f:
+        for line in f:
+            if " train loss " in line:
+                out.append(float(line.split(" train loss ")[1].split()[0]))
+    return out
+
+
+class RuntimeChoiceTest(unittest.TestCase):
+    """choose() is a pure function of the machine's facts and the flags."""
+
+    def test_cpu_without_bf16_hardware_is_fp32_on_all_cores(self):
+        rt = runtime.choose("cpu", {"avx2", "fma"}, cores=2)
+        self.assertEqual((rt.device, rt.threads, rt.precision, rt.channels_last), ("cpu", 2, "fp32", True))
+        self.assertIn("neither AMX nor AVX512-BF16", rt.reason)
+
+    def test_cpu_with_amx_or_avx512_bf16_is_bf16(self):
+        self.assertEqual(runtime.choose("cpu", {"amx_bf16", "amx_tile"}, 8).precision, "bf16")
+        rt = runtime.choose("cpu", {"avx512_bf16"}, 8)
+        self.assertEqual(rt.precision, "bf16")
+        self.assertIn("avx512_bf16", rt.reason)
+
+    def test_cuda(self):
+        self.assertEqual(runtime.choose("cuda", set(), 16, cuda_bf16=True).precision, "bf16")
+        self.assertEqual(runtime.choose("cuda", set(), 16, cuda_bf16=False).precision, "fp32")
+
+    def test_flags_override(self):
+        rt = runtime.choose("cpu", {"amx_bf16"}, 8, precision="fp32", threads=3)
+        self.assertEqual((rt.precision, rt.threads), ("fp32", 3))
+        self.assertEqual(runtime.choose("cpu", set(), 8, precision="bf16").precision, "bf16")
+
+    def test_threads_split_among_local_ranks(self):
+        self.assertEqual(runtime.choose("cpu", set(), 16, local_world_size=4).threads, 4)
+        self.assertEqual(runtime.choose("cpu", set(), 2, local_world_size=4).threads, 1)
+
+    def test_bad_values(self):
+        with self.assertRaises(ValueError):
+            runtime.choose("cpu", set(), 2, precision="fp16")
+        with self.assertRaises(ValueError):
+            runtime.choose("cpu", set(), 2, threads=0)
+
+    def test_describe_is_one_line(self):
+        line = runtime.describe(runtime.choose("cpu", set(), 2), "1.13")
+        self.assertNotIn("\n", line)
+        self.assertIn("fp32", line)
+
+
+class DataTest(unittest.TestCase):
+    def test_pack_decodes_to_the_folder_pixels(self):
+        root = os.path.join(TMP, "cifar")
+        pack = os.path.join(TMP, "pack.npz")
+        subprocess.run([PY, os.path.join(TRAIN_DIR, "pack_data.py"), "--data", root, pack], check=True,
+                       capture_output=True)
+        for split in ("train", "test"):
+            a, la = data.load_split(split, root, verbose=False)
+            b, lb = data.load_split(split, pack, verbose=False)
+            np.testing.assert_array_equal(a, b)
+            np.testing.assert_array_equal(la, lb)
+
+    def test_batches_depend_only_on_seed_epoch_step(self):
+        x, y = data.load_split("train", os.path.join(TMP, "cifar"), verbose=False)
+        loader = data.Loader(x, y, 32, train=True, seed=3, cutout=8)
+        all_batches = list(loader.batches(epoch=2))
+        late = list(loader.batches(epoch=2, start=3))
+        self.assertEqual(len(late), len(all_batches) - 3)
+        for (xa, ya), (xb, yb) in zip(all_batches[3:], late):
+            self.assertTrue(torch.equal(xa, xb) and torch.equal(ya, yb))
+        other = next(loader.batches(epoch=3))
+        self.assertFalse(torch.equal(other[0], all_batches[0][0]))
+
+    def test_ranks_split_the_global_batch(self):
+        x, y = data.load_split("train", os.path.join(TMP, "cifar"), verbose=False)
+        one = list(data.Loader(x, y, 30, train=True, seed=1, cutout=8).batches(1))
+        parts = [list(data.Loader(x, y, 30, train=True, seed=1, cutout=8, rank=r, world=3).batches(1))
+                 for r in range(3)]
+        self.assertEqual(len(parts[0]), len(one))  # 160 = 5·30 + 10: the last batch is split too
+        for i in range(len(parts[0])):
+            self.assertTrue(torch.equal(torch.cat([p[i][0] for p in parts]), one[i][0]))
+            self.assertTrue(torch.equal(torch.cat([p[i][1] for p in parts]), one[i][1]))
+        # 160 = 3·53 + 1: a last batch smaller than the number of ranks is dropped, on every rank alike
+        self.assertEqual(len(data.Loader(x, y, 53, train=True, rank=2, world=3)), 3)
+        self.assertEqual(len(data.Loader(x, y, 53, train=True)), 4)
+
+    def test_augment_crops_flips_and_cuts(self):
+        img = torch.arange(2 * 3 * 32 * 32, dtype=torch.float32).view(2, 3, 32, 32)
+        z = torch.zeros(2, dtype=torch.long)
+        four = torch.full((2,), 4, dtype=torch.long)
+        same = data.augment(img, four, four, torch.tensor([False, False]))
+        self.assertTrue(torch.equal(same, img))           # offset 4 of a pad-4 = the image
+        flipped = data.augment(img, four, four, torch.tensor([True, False]))
+        self.assertTrue(torch.equal(flipped[0], img[0].flip(2)))
+        shifted = data.augment(img, z, z, torch.tensor([False, False]))
+        self.assertTrue(torch.equal(shifted[:, :, 4:, 4:], img[:, :, :28, :28]))
+        self.assertEqual(float(shifted[:, :, :4].abs().sum()), 0.0)
+        cut = data.augment(img + 1, four, four, torch.tensor([False, False]), torch.tensor([10, 10]),
+                           torch.tensor([20, 20]), cutout=8)
+        self.assertEqual(int((cut[0, 0] == 0).sum()), 64)
+        self.assertEqual(float(cut[0, 0, 6:14, 16:24].abs().sum()), 0.0)
+
+
+class DistillationTest(unittest.TestCase):
+    def test_loss_is_t_squared_kl(self):
+        s = torch.tensor([[1.0, 2.0, 0.5]])
+        t = torch.tensor([[0.5, 3.0, -1.0]])
+        p = torch.softmax(t / 2, 1)
+        expect = float((p * (torch.log(p) - torch.log_softmax(s / 2, 1))).sum()) * 4
+        self.assertAlmostEqual(float(train.distillation_loss(s, t, 2.0)), expect, places=5)
+        self.assertAlmostEqual(float(train.distillation_loss(t, t, 2.0)), 0.0, places=6)
+
+
+class ResumeTest(unittest.TestCase):
+    def test_resume_after_kill_mid_epoch_is_exact(self):
+        flags = ["--method", "ttq", "--epochs", "2", "--batch", "32", "--eval-every", "1", "--cutout", "8",
+                 "--precision", "fp32"]
+        run_train(*flags, name="straight")
+        # checkpoints after steps 3 and 6 (6 is mid-epoch 2 of 5 steps each); killed after step 7
+        _, _, rc = run_train(*flags, "--checkpoint-steps", "3", name="killed",
+                             env={"TRIT_TRAIN_KILL_AFTER_STEP": "7"}, expect=None)
+        self.assertEqual(rc, -9)
+        ck = torch.load(os.path.join(TMP, "runs", "killed", "checkpoint.pt"))
+        self.assertEqual((ck["epoch"], ck["step"]), (1, 1))
+        self.assertFalse(os.path.exists(os.path.join(TMP, "runs", "killed", "checkpoint-final.pt")))
+        out, _, _ = run_train(*flags, "--resume", name="killed")
+        self.assertIn("resumed", out)
+        a, b = final_state("straight"), final_state("killed")
+        self.assertEqual(sorted(a), sorted(b))
+        for k in a:
+            self.assertTrue(torch.equal(a[k], b[k]), k)
+        # the resumed epoch's logged metrics include the steps before the kill
+        la = epoch_losses(os.path.join(TMP, "runs", "straight", "log.txt"))
+        lb = epoch_losses(os.path.join(TMP, "runs", "killed", "log.txt"))
+        self.assertEqual(la, lb)
+
+    def test_sigterm_saves_a_resumable_checkpoint(self):
+        cmd = [PY, os.path.join(TRAIN_DIR, "train.py"), "--data", os.path.join(TMP, "cifar"), "--runs-dir",
+               os.path.join(TMP, "runs"), "--name", "termed", "--threads", "1", "--epochs", "50", "--batch", "16"]
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        log = os.path.join(TMP, "runs", "termed", "log.txt")
+        import time
+        deadline = time.time() + 120
+        while time.time() < deadline and not (os.path.isfile(log) and "epoch 1/" in read_text(log)):
+            time.sleep(0.2)
+        p.terminate()
+        out, err = p.communicate(timeout=120)
+        self.assertEqual(p.returncode, 128 + 15, err)
+        self.assertIn("stopped by signal 15", out)
+        ck = torch.load(os.path.join(TMP, "runs", "termed", "checkpoint.pt"))
+        self.assertGreaterEqual(ck["epoch"] * 10 + ck["step"], 10)
+
+
+class DistributedTest(unittest.TestCase):
+    def torchrun(self, nproc, name, flags):
+        # --redirects/--tee: torch 1.13's torchrun cannot parse its own default "0" under Python 3.11
+        cmd = [PY, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=%d" % nproc,
+               "--redirects", "1", "--tee", "1", os.path.join(TRAIN_DIR, "train.py"),
+               "--data", os.path.join(TMP, "cifar"), "--runs-dir", os.path.join(TMP, "runs"), "--name", name] + flags
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=dict(os.environ, OMP_NUM_THREADS="1"))
+        self.assertEqual(p.returncode, 0, p.stdout[-3000:] + p.stderr[-3000:])
+        return p
+
+    def test_two_ranks_stay_identical_and_match_one_process(self):
+        flags = ["--method", "float", "--epochs", "4", "--batch", "32", "--lr", "0.02", "--eval-every", "2",
+                 "--save-rank-params"]
+        self.torchrun(2, "ddp2", flags)
+        d = os.path.join(TMP, "runs", "ddp2")
+        self.assertTrue(os.path.isfile(os.path.join(d, "checkpoint-final.pt")))
+        r0 = torch.load(os.path.join(d, "params-rank0.pt"))
+        r1 = torch.load(os.path.join(d, "params-rank1.pt"))
+        for k in r0:
+            self.assertTrue(torch.equal(r0[k], r1[k]), k)
+        # rank 0 alone wrote the log: one line per epoch
+        self.assertEqual(len(epoch_losses(os.path.join(d, "log.txt"))), 4)
+        run_train(*flags, name="ddp1")
+        two = epoch_losses(os.path.join(d, "log.txt"))
+        one = epoch_losses(os.path.join(TMP, "runs", "ddp1", "log.txt"))
+        # the same samples and augmentations; only batch-norm statistics differ (each rank normalises its half)
+        for a, b in zip(one, two):
+            self.assertLess(abs(a - b), 0.1 * a, (one, two))
+
+    def test_resume_under_torchrun(self):
+        flags = ["--method", "float", "--epochs", "2", "--batch", "32", "--lr", "0.02", "--limit-batches", "2"]
+        self.torchrun(2, "ddp-resume", flags[:3] + ["1"] + flags[4:])
+        p = self.torchrun(2, "ddp-resume", flags + ["--resume"])
+        self.assertIn("resumed", p.stdout)
+        self.assertEqual(torch.load(os.path.join(TMP, "runs", "ddp-resume", "checkpoint.pt"))["epoch"], 2)
+
+
+class BadInputTest(unittest.TestCase):
+    def assert_one_line_error(self, stderr, *words):
+        lines = [ln for ln in stderr.splitlines() if ln.strip()]
+        self.assertEqual(len(lines), 1, stderr)
+        self.assertTrue(lines[0].startswith("train.py: error: "), lines[0])
+        for w in words:
+            self.assertIn(w, lines[0])
+
+    def test_missing_data_folder(self):
+        _, err, _ = run_train("--data", os.path.join(TMP, "nowhere"), name="bad1", expect=2)
+        self.assert_one_line_error(err, "no CIFAR-10 at", "nowhere")
+        self.assertFalse(os.path.exists(os.path.join(TMP, "runs", "bad1")))
+
+    def test_folder_without_images(self):
+        empty = os.path.join(TMP, "empty")
+        for split in ("train", "test"):
+            for cls in data.CLASSES:
+                os.makedirs(os.path.join(empty, split, cls), exist_ok=True)
+        _, err, _ = run_train("--data", empty, name="bad2", expect=2)
+        self.assert_one_line_error(err, "no images")
+
+    def test_corrupt_jpeg(self):
+        broken = os.path.join(TMP, "broken")
+        shutil.copytree(os.path.join(TMP, "cifar"), broken)
+        with open(os.path.join(broken, "train", "cat", "0003.jpg"), "wb") as f:
+            f.write(b"\xff\xd8\xff\xe0 not a jpeg at all")
+        _, err, _ = run_train("--data", broken, name="bad3", expect=2)
+        self.assert_one_line_error(err, "cannot decode", os.path.join("cat", "0003.jpg"))
+
+    def test_checkpoint_of_another_arch(self):
+        run_train("--epochs", "1", "--batch", "64", "--limit-batches", "1", name="float20")
+        src = os.path.join(TMP, "runs", "float20", "checkpoint-final.pt")
+        _, err, _ = run_train("--arch", "resnet56", "--init", src, name="bad4", expect=2)
+        self.assert_one_line_error(err, "is a resnet20 checkpoint, not resnet56")
+        # a resume checkpoint of another arch under this name: refused, left as it was
+        d = os.path.join(TMP, "runs", "bad5")
+        os.makedirs(d)
+        shutil.copy(os.path.join(TMP, "runs", "float20", "checkpoint.pt"), os.path.join(d, "checkpoint.pt"))
+        before = read_bytes(os.path.join(d, "checkpoint.pt"))
+        _, err, _ = run_train("--arch", "resnet56", "--resume", name="bad5", expect=2)
+        self.assert_one_line_error(err, "resnet20 float run, not resnet56 float")
+        self.assertEqual(read_bytes(os.path.join(d, "checkpoint.pt")), before)
+        # a ternary file is no --init
+        run_train("--method", "ttq", "--epochs", "1", "--batch", "64", "--limit-batches", "1", name="ttq20")
+        _, err, _ = run_train("--method", "hefan", "--init", os.path.join(TMP, "runs", "ttq20",
+                                                                         "checkpoint-final.pt"), name="bad6", expect=2)
+        self.assert_one_line_error(err, "ttq checkpoint", "--init takes a float model")
+        # not a checkpoint at all
+        junk = os.path.join(TMP, "junk.pt")
+        with open(junk, "wb") as f:
+            f.write(b"PK\x03\x04 junk")
+        _, err, _ = run_train("--init", junk, name="bad7", expect=2)
+        self.assert_one_line_error(err, "junk.pt is not a readable")
+
+    def test_resume_without_checkpoint_and_no_overwrite(self):
+        _, err, _ = run_train("--resume", name="never", expect=2)
+        self.assert_one_line_error(err, "--resume: no checkpoint")
+        self.assertFalse(os.path.exists(os.path.join(TMP, "runs", "never", "checkpoint.pt")))
+        run_train("--epochs", "1", "--batch", "64", "--limit-batches", "1", name="done")
+        path = os.path.join(TMP, "runs", "done", "checkpoint-final.pt")
+        before = read_bytes(path)
+        _, err, _ = run_train("--epochs", "1", name="done", expect=2)
+        self.assert_one_line_error(err, "already holds a run", "--resume")
+        self.assertEqual(read_bytes(path), before)
+
+
+class BaseTest(unittest.TestCase):
+    def test_kept_base_is_small_fp16_and_initialises_a_run(self):
+        run_train("--epochs", "1", "--batch", "64", "--limit-batches", "1", name="base-src")
+        src = os.path.join(TMP, "runs", "base-src", "checkpoint-final.pt")
+        base = os.path.join(TMP, "bases", "r20.pt")
+        p = subprocess.run([PY, os.path.join(TRAIN_DIR, "keep_base.py"), src, "-o", base, "--recipe", "test"],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertLess(os.path.getsize(base), 2 * 1024 * 1024)
+        obj = torch.load(base)
+        self.assertEqual(obj["state_dict"]["conv1.weight"].dtype, torch.float16)
+        model, _, _ = checkpoint.load_model(base)
+        ref = final_state("base-src")["conv1.weight"]
+        self.assertTrue(torch.equal(model.conv1.weight, ref.half().float()))
+        run_train("--method", "ttq", "--init", base, "--teacher", base, "--epochs", "1", "--batch", "64",
+                  "--limit-batches", "1", name="from-base")
+        p = subprocess.run([PY, os.path.join(TRAIN_DIR, "keep_base.py"),
+                            os.path.join(TMP, "runs", "from-base", "checkpoint-final.pt"), "-o",
+                            os.path.join(TMP, "bases", "x.pt"), "--recipe", "x"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("bases and teachers kept here are float", p.stderr)
+
+
+@unittest.skipUnless(os.path.isfile(TRIT), "build/native/trit is not built (make native)")
+class GpuScriptSmokeTest(unittest.TestCase):
+    def test_smoke_trains_every_stage_and_exports_models_trit_accepts(self):
+        out = os.path.join(TMP, "gpu-smoke")
+        p = subprocess.run(["bash", os.path.join(TRAIN_DIR, "gpu_all.sh"), out, "--smoke", "--export", "--data",
+                            os.path.join(TMP, "cifar")], capture_output=True, text=True, timeout=900,
+                           env=dict(os.environ, PY=PY))
+        self.assertEqual(p.returncode, 0, p.stdout[-3000:] + p.stderr[-3000:])
+        names = ["resnet20-float", "resnet20-ttq", "resnet20-hefan", "resnet20-hefan2", "resnet20-ptq",
+                 "resnet56-float", "resnet56-ttq", "resnet56-hefan"]
+        for name in names:
+            self.assertTrue(os.path.isfile(os.path.join(out, "runs", name, "checkpoint-final.pt")), name)
+            model = os.path.join(out, "onnx", name + ".onnx")
+            self.assertIn("exported %s: trit eval --limit 100 top-1:" % model, p.stdout)
+            info = subprocess.run([TRIT, "info", model], capture_output=True, text=True)
+            self.assertEqual(info.returncode, 0, info.stderr)
+        summary = read_text(os.path.join(out, "summary.txt"))
+        self.assertEqual(len(summary.strip().splitlines()), len(names))
+        # re-running continues from the checkpoints: nothing is trained again
+        p = subprocess.run(["bash", os.path.join(TRAIN_DIR, "gpu_all.sh"), out, "--smoke", "--data",
+                            os.path.join(TMP, "cifar")], capture_output=True, text=True, timeout=900,
+                           env=dict(os.environ, PY=PY))
+        self.assertEqual(p.returncode, 0, p.stderr[-3000:])
+        self.assertIn("resumed", read_text(os.path.join(out, "logs", "resnet20-ttq.out")))
+
+
+if __name__ == "__main__":
+    unittest.main()
