@@ -15,7 +15,7 @@ $(BUILD)/js-test/resnet20-8bit.onnx: tests/js/make_8bit_model.py models/export.p
 
 .PHONY: test-js
 TEST_TARGETS += test-js
-test-js: wasm native $(JS_TEST_MODELS) $(BUILD)/crosscheck/manifest.json
+test-js: wasm native package $(JS_TEST_MODELS) $(BUILD)/crosscheck/manifest.json
 	$(NODE) --test --test-concurrency=2 --test-reporter=spec $(JS_TESTS)
 
 # The npm package: `make package` stages build/npm/trit/ (trit.js, trit.d.ts, both wasm builds,

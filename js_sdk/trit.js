@@ -319,8 +319,8 @@ class Model {
     if (DRAWABLE.some((n) => is(image, n))) return this.#draw(image);
     const { data, width, height } = image ?? {};
     if (isBytes(data) && Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0) {
-      if (data.byteLength !== width * height * 4) bad(`${width}×${height} RGBA needs ${width * height * 4} bytes`);
       checkPixels(width, height);
+      if (data.byteLength !== width * height * 4) bad(`${width}×${height} RGBA needs ${width * height * 4} bytes`);
       return { bytes: u8(data), width, height };
     }
     bad('image must be ImageData, a drawable, Blob, bytes or { data, width, height }');
