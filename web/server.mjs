@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Small static server for the demo page: serves the repository root read-only, so the page can
-// import ../js_sdk/trit.js and fetch build/wasm/*.wasm and models/*.onnx(.gz) without a build step.
+// import ../js_sdk/trit.js with the wasm beside it (the npm package's layout) and fetch models/*.onnx(.gz)
+// without a build step.
 //
 //   node web/server.mjs            -> http://localhost:8000/web/   (PORT=0 picks a free port)
 //

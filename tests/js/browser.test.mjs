@@ -1,6 +1,6 @@
 // The browser-only inputs (HTMLImageElement, canvas, OffscreenCanvas, ImageBitmap, ImageData, VideoFrame,
 // Blob) in headless Chromium, in the page and in a module Worker, with the SDK's default wasm location
-// (../build/wasm/ next to js_sdk/). A lossless PNG drawn by the browser has exactly the pixels Node
+// (trit.wasm beside js_sdk/trit.js, copied there by `make wasm`). A lossless PNG drawn by the browser has exactly the pixels Node
 // classifies, so every result must equal Node's.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
