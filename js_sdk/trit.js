@@ -4,7 +4,7 @@
 //
 // One wasm instance per model: cheap, and dispose() frees all its memory (wasm memory never shrinks).
 // Images are decoded and preprocessed in a second, short-lived instance, so a large image cannot
-// grow the model's own memory; it is dropped after any call that grew it past SCRATCH_KEEP_BYTES.
+// grow the model's own memory; it is dropped after a call that grew it past SCRATCH_KEEP_BYTES or trapped.
 
 /** The package version (js_sdk/package.json "version"; `make sdk-version V=x.y.z` sets both). */
 export const version = '0.2.0';
@@ -318,7 +318,8 @@ class Model {
     if (is(image, 'Blob')) return { bytes: new Uint8Array(await image.arrayBuffer()) };
     if (DRAWABLE.some((n) => is(image, n))) return this.#draw(image);
     const { data, width, height } = image ?? {};
-    if (isBytes(data) && Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0) {
+    if (isBytes(data) && Number.isInteger(width) && Number.isInteger(height)) {
+      if (width < 1 || height < 1) fail('TRIT_ERROR_IMAGE', `an RGBA image of ${width}×${height} has no pixels`);
       checkPixels(width, height);
       if (data.byteLength !== width * height * 4) bad(`${width}×${height} RGBA needs ${width * height * 4} bytes`);
       return { bytes: u8(data), width, height };
@@ -360,9 +361,8 @@ class Model {
       fail('TRIT_ERROR_SHAPE', `input 0${input ? ` '${input.name}'` : ''} is not a float [1, 3, H, W] image tensor`);
     }
     const s = this.#scratch ??= await instantiate(this.#module);
-    let ok = false;
     try {
-      const result = s.with((take) => {
+      return s.with((take) => {
         const params = take(40), out = take(3 * height * width * 4), message = take(200);
         const view = new DataView(s.buffer, params);
         [p.height, p.width, p.resize, p.filter === 'bilinear' ? 1 : 0].forEach((v, i) => view.setInt32(4 * i, v, true));
@@ -375,10 +375,12 @@ class Model {
         }
         return new Float32Array(s.buffer.slice(out, out + 3 * height * width * 4));
       });
-      ok = true;
-      return result;
+    } catch (e) {
+      // The engine's own failures leave the instance as it was (freed on every path); a trap may not.
+      if (e.code === 'WASM' || !(e instanceof TritError)) this.#scratch = null;
+      throw e;
     } finally {
-      if (!ok || s.buffer.byteLength > SCRATCH_KEEP_BYTES) this.#scratch = null; // its memory becomes garbage
+      if (s.buffer.byteLength > SCRATCH_KEEP_BYTES && this.#scratch === s) this.#scratch = null; // its memory becomes garbage
     }
   }
 
@@ -404,6 +406,7 @@ class Model {
         const data = ArrayBuffer.isView(value) ? value : value?.data, type = TYPED[dtype];
         if (!isTensor(value)) bad(`${what}: expected a ${type.name} or { data, dims }, got ${typeName(value)}`);
         if (!(data instanceof type)) bad(`${what}: expected a ${type.name}, got ${typeName(data)}`);
+        u8(data); // a TypeError if its buffer was detached (transferred)
         if (data !== value) {
           const { dims } = value;
           if (!Array.isArray(dims) || !dims.every(Number.isInteger) || product(dims) !== data.length) {
