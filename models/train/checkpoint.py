@@ -34,7 +34,8 @@ def read(path, what="checkpoint"):
     if not os.path.isfile(path):
         raise TrainError("no %s at %s" % (what, path))
     try:
-        obj = torch.load(path, map_location="cpu")
+        # weights_only=False: our own files (torch ≥ 2.6 would otherwise refuse the args dict's types)
+        obj = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as e:  # a truncated or foreign file raises many kinds of errors
         raise TrainError("%s is not a readable %s (%s)" % (path, what, str(e).splitlines()[0] if str(e) else
                                                              type(e).__name__))

@@ -90,12 +90,27 @@ def _list_jpegs(root, split):
 def decode_image(data, name):
     """JPEG/PNG bytes → uint8 [32, 32, 3]; a clear error naming the file otherwise."""
     import io
-    from PIL import Image
+    try:
+        from PIL import Image
+    except ImportError:  # a machine with torchvision but no Pillow
+        return _decode_with_torchvision(data, name)
     try:
         with Image.open(io.BytesIO(data)) as im:
             arr = np.asarray(im.convert("RGB"), dtype=np.uint8)
     except Exception as e:  # PIL raises several types for broken files
         raise TrainError("cannot decode %s: %s" % (name, e))
+    if arr.shape != (32, 32, 3):
+        raise TrainError("%s: expected a 32x32 RGB image, got %dx%d" % (name, arr.shape[1], arr.shape[0]))
+    return arr
+
+
+def _decode_with_torchvision(data, name):
+    from torchvision.io import ImageReadMode, decode_image as tv_decode
+    try:
+        arr = tv_decode(torch.frombuffer(bytearray(data), dtype=torch.uint8), ImageReadMode.RGB)
+    except Exception as e:
+        raise TrainError("cannot decode %s: %s" % (name, e))
+    arr = arr.permute(1, 2, 0).numpy()
     if arr.shape != (32, 32, 3):
         raise TrainError("%s: expected a 32x32 RGB image, got %dx%d" % (name, arr.shape[1], arr.shape[0]))
     return arr

@@ -20,7 +20,7 @@
 #
 # Stages (resumable: re-running the script with the same OUT continues each run from its checkpoint):
 #   phase A, in parallel: resnet20-float (the base), resnet56-float (teacher / ResNet-56 base)
-#   phase B, in parallel: resnet20-{ttq,hefan,hefan2,ptq} from the ResNet-20 base with knowledge distillation from
+#   phase B, in parallel: resnet20-{ttq,hefan,hefan2,tga,ptq} from the ResNet-20 base with knowledge distillation from
 #            the more accurate of the two float models; resnet56-{ttq,hefan} from the ResNet-56 base, distilled
 #            from it. Small CIFAR nets leave a GPU mostly idle, so parallel processes share it well.
 set -uo pipefail
@@ -156,6 +156,7 @@ EOF
         start resnet20-ttq --arch resnet20 --method ttq --lr 0.02 --wd 2e-4 "${kd20[@]}"
         start resnet20-hefan --arch resnet20 --method hefan --lr 0.02 --wd 3e-4 --nesterov "${kd20[@]}"
         start resnet20-hefan2 --arch resnet20 --method hefan2 --lr 0.02 --wd 3e-4 --nesterov "${kd20[@]}"
+        start resnet20-tga --arch resnet20 --method tga --lr 0.02 --wd 3e-4 --nesterov "${kd20[@]}"
         start resnet20-ptq --arch resnet20 --method ptq --ptq-sparsity 0.6 --lr 0.02 --wd 1e-4 "${kd20[@]}"
     else
         failed+=("resnet20 ternary stages (no resnet20-float checkpoint)")

@@ -3,7 +3,7 @@ import torch.nn as nn
 
 import arch as archs
 
-METHODS = ["float", "ttq", "hefan", "hefan2", "ptq"]
+METHODS = ["float", "ttq", "hefan", "hefan2", "tga", "ptq"]
 
 
 def add_arguments(p):
@@ -37,6 +37,9 @@ def attach(model, method, args):
             import hefan
             ts = [float(v) for v in args.hefan_t.split(",")]
             m.quantizer = hefan.HeFanQuantizer(ts[:1] if method == "hefan" else ts)
+        elif method == "tga":
+            import tga
+            m.quantizer = tga.TGAQuantizer(m.weight.detach())
         elif method == "ptq":
             import ptq
             m.quantizer = ptq.PTQQuantizer(sparsity=args.ptq_sparsity)
@@ -45,11 +48,12 @@ def attach(model, method, args):
 
 
 def param_groups(model, args):
-    """Weight decay on conv/linear weights and on TTQ's Wp/Wn (the TTQ recipe), not on BN or biases."""
+    """Weight decay on conv/linear weights and on TTQ's Wp/Wn (the TTQ recipe), not on BN, biases or TGA's
+    thresholds."""
     decay, no_decay = [], []
     for mod in model.modules():
         for name, prm in mod.named_parameters(recurse=False):
-            if isinstance(mod, (nn.BatchNorm2d,)) or name == "bias":
+            if isinstance(mod, (nn.BatchNorm2d,)) or name in ("bias", "delta"):
                 no_decay.append(prm)
             else:
                 decay.append(prm)

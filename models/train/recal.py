@@ -12,6 +12,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import arch as archs  # noqa: E402
+import checkpoint  # noqa: E402
 import data  # noqa: E402
 import methods  # noqa: E402
 import train  # noqa: E402
@@ -24,7 +25,7 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    ckpt = torch.load(a.checkpoint, map_location="cpu")
+    ckpt = checkpoint.read(a.checkpoint)
     args = argparse.Namespace(**ckpt["args"])
     model = archs.build(args.arch)
     methods.attach(model, args.method, args)

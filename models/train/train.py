@@ -1,4 +1,4 @@
-"""One training loop for every method (float, ttq, hefan, hefan2, ptq), on one CPU, one GPU or many via torchrun.
+"""One training loop for every method (float, ttq, hefan, hefan2, tga, ptq), on one CPU, one GPU or many via torchrun.
 
 Examples (from the repository root; models/Makefile has the exact recipes):
   /usr/bin/python3 models/train/train.py --arch resnet20 --method float --epochs 160 --name resnet20-float

@@ -144,6 +144,10 @@ class ExportTest(unittest.TestCase):
     def test_hefan_two_planes(self):
         self._export_and_compare("hefan2", fold_bn=True)
 
+    def test_tga(self):
+        stats = self._export_and_compare("tga", fold_bn=True)
+        self.assertGreater(stats["sparsity"], 0.0)
+
     def test_ptq(self):
         stats = self._export_and_compare("ptq", fold_bn=True)
         self.assertAlmostEqual(stats["sparsity"], 0.6, delta=0.01)

@@ -12,6 +12,7 @@ import arch  # noqa: E402
 import hefan  # noqa: E402
 import methods  # noqa: E402
 import ptq  # noqa: E402
+import tga  # noqa: E402
 import ttq  # noqa: E402
 
 G = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
@@ -111,11 +112,72 @@ class PTQTest(unittest.TestCase):
             self.assertAlmostEqual(float((t == 0).float().mean()), s, places=3)
 
 
+class TGATest(unittest.TestCase):
+    # μ = 0, σ = std([1, −1, 0.5, −0.5, 0.1, −0.1]) = √(2.52/5); δ0 = 0.05·1 = 0.05
+    W = torch.tensor([1.0, -1.0, 0.5, -0.5, 0.1, -0.1])
+    SIGMA = (2.52 / 5) ** 0.5
+
+    def mills(self, a):
+        import math
+        return math.exp(-a * a / 2) / math.sqrt(2 * math.pi) / (0.5 * math.erfc(a / math.sqrt(2)))
+
+    def test_threshold_scale_forward(self):
+        q = tga.TGAQuantizer(self.W)
+        close(self, q.delta, 0.05)
+        alpha = self.SIGMA * self.mills(0.05 / self.SIGMA)
+        close(self, q(self.W), [alpha, -alpha, alpha, -alpha, alpha, -alpha], tol=1e-5)
+        with torch.no_grad():
+            q.delta.fill_(0.3)   # now 0.1 is inside the zero band
+        alpha = self.SIGMA * self.mills(0.3 / self.SIGMA)
+        close(self, q(self.W), [alpha, -alpha, alpha, -alpha, 0, 0], tol=1e-5)
+        (t, (wn, wp)), = q.ternary(self.W).planes
+        self.assertEqual(t.tolist(), [1, -1, 1, -1, 0, 0])
+        self.assertAlmostEqual(wp, alpha, places=5)
+        with torch.no_grad():
+            q.delta.fill_(10.0)  # clamped to 3σ
+        alpha3 = self.SIGMA * self.mills(3.0)
+        (t, (wn, wp)), = q.ternary(self.W).planes
+        self.assertEqual(t.tolist(), [0, 0, 0, 0, 0, 0])
+        self.assertAlmostEqual(wp, alpha3, places=5)
+
+    def test_gradients(self):
+        q = tga.TGAQuantizer(self.W)
+        with torch.no_grad():
+            q.delta.fill_(0.3)
+        w = torch.tensor([1.5, -1.0, 0.5, -0.5, 0.1, -0.1], requires_grad=True)
+        g = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+        (q(w) * g).sum().backward()
+        close(self, w.grad, [0, 0, 3, 4, 5, 6])      # straight through, zeroed where |w| ≥ 1 (1.5 and −1.0)
+        # dL/dδ = Σ g·T · dα/dδ, dα/dδ = r(a)(r(a) − a), then clamped to ±0.001
+        self.assertAlmostEqual(float(q.delta.grad), 0.001 if (1 - 2 + 3 - 4) * 1 > 0 else -0.001, places=7)
+        q.delta.grad = None
+        wd = w.detach()
+        mu, sigma = float(wd.mean()), float(wd.std())
+        a = 0.3 / sigma
+        r = self.mills(a)
+        (q(w) * g * 1e-5).sum().backward()           # small enough not to be clamped
+        t = [1, -1, 1, -1, 0, 0]
+        expect = sum(gi * 1e-5 * ti for gi, ti in zip(g.tolist(), t)) * r * (r - a)
+        self.assertAlmostEqual(float(q.delta.grad), expect, places=9)
+        del mu
+
+    def test_delta_has_no_weight_decay(self):
+        args = type("A", (), {"ttq_t": 0.05, "hefan_t": "0.05", "ptq_sparsity": 0.5,
+                              "ternary_first_last": False})()
+        m = arch.build("resnet20")
+        methods.attach(m, "tga", args)
+        decay, no_decay = methods.param_groups(m, args)
+        deltas = [mod.quantizer.delta for mod in m.modules() if getattr(mod, "quantizer", None) is not None]
+        self.assertEqual(len(deltas), 18)
+        self.assertTrue(all(any(d is p for p in no_decay) for d in deltas))
+        self.assertFalse(any(any(d is p for p in decay) for d in deltas))
+
+
 class LayerTest(unittest.TestCase):
     def test_attach_keeps_first_last_float_and_forward_matches_export(self):
         args = type("A", (), {"ttq_t": 0.05, "hefan_t": "0.05,0.1", "ptq_sparsity": 0.5,
                               "ternary_first_last": False})()
-        for method in ("ttq", "hefan", "hefan2", "ptq"):
+        for method in ("ttq", "hefan", "hefan2", "tga", "ptq"):
             torch.manual_seed(0)
             m = arch.build("resnet20")
             methods.attach(m, method, args)

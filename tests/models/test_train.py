@@ -349,8 +349,8 @@ class GpuScriptSmokeTest(unittest.TestCase):
                             os.path.join(TMP, "cifar")], capture_output=True, text=True, timeout=900,
                            env=dict(os.environ, PY=PY))
         self.assertEqual(p.returncode, 0, p.stdout[-3000:] + p.stderr[-3000:])
-        names = ["resnet20-float", "resnet20-ttq", "resnet20-hefan", "resnet20-hefan2", "resnet20-ptq",
-                 "resnet56-float", "resnet56-ttq", "resnet56-hefan"]
+        names = ["resnet20-float", "resnet20-ttq", "resnet20-hefan", "resnet20-hefan2", "resnet20-tga",
+                 "resnet20-ptq", "resnet56-float", "resnet56-ttq", "resnet56-hefan"]
         for name in names:
             self.assertTrue(os.path.isfile(os.path.join(out, "runs", name, "checkpoint-final.pt")), name)
             model = os.path.join(out, "onnx", name + ".onnx")
