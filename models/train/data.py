@@ -216,11 +216,22 @@ def load_split(split, root=None, cache_dir=None, verbose=True):
 # ---------------------------------------------------------------------------------------------------------
 # tensors
 
+_STATS = {}
+
+
+def _mean_std(device):
+    """MEAN and STD as [1,3,1,1] tensors on `device`, made once (no host→device copy per batch)."""
+    key = str(device)
+    if key not in _STATS:
+        _STATS[key] = (torch.tensor(MEAN, device=device).view(1, 3, 1, 1),
+                       torch.tensor(STD, device=device).view(1, 3, 1, 1))
+    return _STATS[key]
+
+
 def normalise(batch_uint8_nhwc):
     """uint8 [N,H,W,3] tensor → normalised float [N,3,H,W], as trit does: (p/255 - mean)/std."""
     x = batch_uint8_nhwc.permute(0, 3, 1, 2).float().div_(255.0)
-    mean = torch.tensor(MEAN, device=x.device).view(1, 3, 1, 1)
-    std = torch.tensor(STD, device=x.device).view(1, 3, 1, 1)
+    mean, std = _mean_std(x.device)
     return (x - mean) / std
 
 
@@ -248,17 +259,29 @@ def augment(x, dy, dx, flip, cut_y=None, cut_x=None, cutout=0):
 
 
 class EpochPlan:
-    """Everything random about one epoch, drawn at once on the CPU from (seed, epoch)."""
+    """Everything random about one epoch, drawn at once on the CPU from (seed, epoch) (the same numbers on any
+    device), then moved to the training device in one copy per array."""
 
-    def __init__(self, n, seed, epoch, shuffle, augment_on, cutout):
+    def __init__(self, n, seed, epoch, shuffle, augment_on, cutout, device="cpu"):
         g = torch.Generator().manual_seed(seed * 100003 + epoch)
-        self.order = torch.randperm(n, generator=g) if shuffle else torch.arange(n)
+        self.order = (torch.randperm(n, generator=g) if shuffle else torch.arange(n)).to(device)
+        self.dy = self.dx = self.flip = self.cut_y = self.cut_x = None
         if augment_on:
-            self.dy = torch.randint(0, 9, (n,), generator=g)
-            self.dx = torch.randint(0, 9, (n,), generator=g)
-            self.flip = torch.rand(n, generator=g) < 0.5
-            self.cut_y = torch.randint(0, 32, (n,), generator=g) if cutout else None
-            self.cut_x = torch.randint(0, 32, (n,), generator=g) if cutout else None
+            self.dy = torch.randint(0, 9, (n,), generator=g).to(device)
+            self.dx = torch.randint(0, 9, (n,), generator=g).to(device)
+            self.flip = (torch.rand(n, generator=g) < 0.5).to(device)
+            if cutout:
+                self.cut_y = torch.randint(0, 32, (n,), generator=g).to(device)
+                self.cut_x = torch.randint(0, 32, (n,), generator=g).to(device)
+
+
+def rank_slice(start, stop, rank, world):
+    """[lo, hi) of rank's share of positions start..stop-1: sizes differ by at most one, lower ranks larger
+    (torch.tensor_split's rule)."""
+    n = stop - start
+    base, extra = divmod(n, world)
+    lo = start + rank * base + min(rank, extra)
+    return lo, lo + base + (1 if rank < extra else 0)
 
 
 class Loader:
@@ -292,17 +315,15 @@ class Loader:
     def batches(self, epoch=0, start=0, stop=None):
         """Yield (x, y) for global batches start .. stop-1 of `epoch`."""
         n = len(self.labels)
-        plan = EpochPlan(n, self.seed, epoch, self.shuffle, self.augment, self.cutout)
+        plan = EpochPlan(n, self.seed, epoch, self.shuffle, self.augment, self.cutout, self.device)
         stop = self.steps if stop is None else min(stop, self.steps)
         for i in range(start, stop):
-            pos = torch.arange(i * self.batch_size, min(n, (i + 1) * self.batch_size))
-            if self.world > 1:
-                pos = pos.tensor_split(self.world)[self.rank]
-            idx = plan.order[pos].to(self.device, non_blocking=True)
+            lo, hi = rank_slice(i * self.batch_size, min(n, (i + 1) * self.batch_size), self.rank, self.world)
+            idx = plan.order[lo:hi]
             x = normalise(self.images[idx])
             if self.augment:
-                to = lambda t: None if t is None else t[pos].to(self.device, non_blocking=True)  # noqa: E731
-                x = augment(x, to(plan.dy), to(plan.dx), to(plan.flip), to(plan.cut_y), to(plan.cut_x),
+                part = lambda t: None if t is None else t[lo:hi]  # noqa: E731
+                x = augment(x, part(plan.dy), part(plan.dx), part(plan.flip), part(plan.cut_y), part(plan.cut_x),
                             self.cutout)
             yield x, self.labels[idx]
 

@@ -343,9 +343,10 @@ class Run:
                 self.hooks.before_step()
                 self.optimizer.step()
                 self.hooks.after_step()
-                with torch.no_grad():
-                    sums += torch.stack([torch.tensor(float(len(y)), dtype=torch.float64, device=self.device),
-                                         (out.argmax(1) == y).sum().double(), loss.detach().double() * len(y)])
+                with torch.no_grad():  # device-side sums: no host sync per step
+                    sums[0] += len(y)
+                    sums[1] += (out.argmax(1) == y).sum()
+                    sums[2] += loss.detach().double() * len(y)
                 done = i + 1
                 global_step += 1
                 if sys.stdout.isatty() and self.dist.is_main and (i % 20 == 0 or i == steps - 1):
