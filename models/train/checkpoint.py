@@ -8,6 +8,9 @@ Three kinds of file, all torch.save dicts:
   * final   runs/<name>/checkpoint-final.pt — the trained weights and what the exporter needs to know.
   * base    models/bases/<name>.pt — a float base or teacher kept in git: fp16 weights (≤ 2 MB for ResNet-20/56),
             the recipe that made it and its measured accuracy (keep_base.py).
+  * stash   runs/<name>/checkpoint.pt.xz — a resume checkpoint compressed to commit an unfinished CPU run, so the
+            next session (a fresh work tree) continues it: `stash_run.py NAME`; --resume/--auto-resume unpack it
+            when checkpoint.pt is missing.
 Writes are atomic (tmp + rename): a kill never leaves half a file where the last good one was.
 """
 import argparse
@@ -28,6 +31,34 @@ def atomic_save(obj, path):
     tmp = "%s.tmp.%d" % (path, os.getpid())
     torch.save(obj, tmp)
     os.replace(tmp, path)
+
+
+def stash(path):
+    """checkpoint.pt → checkpoint.pt.xz (lzma); returns the new file's path."""
+    import lzma
+    with open(path, "rb") as f:
+        raw = f.read()
+    out = path + ".xz"
+    tmp = "%s.tmp.%d" % (out, os.getpid())
+    with lzma.open(tmp, "wb", preset=9) as f:
+        f.write(raw)
+    os.replace(tmp, out)
+    return out
+
+
+def unstash_if_needed(path):
+    """Recreate checkpoint.pt from checkpoint.pt.xz when only the stash is there (a fresh checkout)."""
+    import lzma
+    if os.path.isfile(path) or not os.path.isfile(path + ".xz"):
+        return False
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    try:
+        with lzma.open(path + ".xz", "rb") as f, open(tmp, "wb") as g:
+            g.write(f.read())
+    except (OSError, lzma.LZMAError) as e:
+        raise TrainError("%s.xz is not a readable stash (%s)" % (path, e))
+    os.replace(tmp, path)
+    return True
 
 
 def read(path, what="checkpoint"):

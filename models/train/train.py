@@ -196,6 +196,9 @@ class Run:
     # -- set-up: everything that can fail on the user's input happens here, before anything is written --
     def check_run_dir(self):
         a = self.args
+        if (a.resume or a.auto_resume) and self.dist.is_main and checkpoint.unstash_if_needed(self.ckpt_path):
+            print("unpacked %s.xz (a stashed run)" % self.ckpt_path, flush=True)
+        self.dist.barrier()
         exists = os.path.isfile(self.ckpt_path) or os.path.isfile(self.final_path)
         if a.resume and not os.path.isfile(self.ckpt_path):
             raise TrainError("--resume: no checkpoint at %s (start without --resume, or use --auto-resume)"

@@ -187,7 +187,13 @@ class ResumeTest(unittest.TestCase):
         ck = torch.load(os.path.join(TMP, "runs", "killed", "checkpoint.pt"))
         self.assertEqual((ck["epoch"], ck["step"]), (1, 1))
         self.assertFalse(os.path.exists(os.path.join(TMP, "runs", "killed", "checkpoint-final.pt")))
+        # carried to a fresh checkout as a stash: only checkpoint.pt.xz is there
+        p = subprocess.run([PY, os.path.join(TRAIN_DIR, "stash_run.py"), "killed", "--runs-dir",
+                            os.path.join(TMP, "runs")], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        os.remove(os.path.join(TMP, "runs", "killed", "checkpoint.pt"))
         out, _, _ = run_train(*flags, "--resume", name="killed")
+        self.assertIn("unpacked", out)
         self.assertIn("resumed", out)
         a, b = final_state("straight"), final_state("killed")
         self.assertEqual(sorted(a), sorted(b))
