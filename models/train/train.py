@@ -326,6 +326,8 @@ class Run:
                 if signalled:
                     self.stop_signal = self.stop_signal or signal.SIGTERM
                     break
+                if self.rt.channels_last:
+                    x = x.contiguous(memory_format=torch.channels_last)
                 lr = lr_at(a, progress)
                 for g in self.optimizer.param_groups:
                     g["lr"] = lr
