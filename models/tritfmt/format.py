@@ -55,7 +55,12 @@ def unpack_ternary(packed, n):
 # graph builder
 
 class Graph:
-    def __init__(self, shared_codes=True):
+    def __init__(self, shared_codes=True, opset=OPSET):
+        # the shared blob's Split takes its sizes as an input from opset 13 on; older graphs (the cross-check's
+        # opset-11 ones) use the per-weight layout, with Unsqueeze's axes as an attribute
+        if shared_codes and opset < 13:
+            raise ValueError("the shared code blob needs opset >= 13 (this graph is opset %d)" % opset)
+        self.opset = opset
         self.nodes, self.inits, self.names = [], [], set()
         self.shared = {}
         # FORMAT.md "Shared code blob": every ternary plane's codes in one initializer, decoded once and
@@ -146,13 +151,16 @@ class Graph:
             self.blob.append((cut, np.asarray(t).reshape(-1).astype(np.int8)))
             x = self.node("Reshape", [cut, wshape], p + ".index")
             return self._levels_and_scale(p, levels, x, scale, shape)
-        axes = self.shared_init("trit.unpack.axes", [1], np.int64)
         powers = self.shared_init("trit.unpack.powers", [[1, 3, 9, 27, 81]], np.int32)
         three = self.shared_init("trit.unpack.three", np.array(3, dtype=np.int32), np.int32)
         codes = self.init(p + ".codes", pack_ternary(t), np.uint8)
         levels = self.init(p + ".levels", [-wn, 0.0, wp], np.float32)
         wshape = self.init(p + ".shape", list(shape), np.int64)
-        x = self.node("Unsqueeze", [codes, axes], p + ".codes_col")
+        if self.opset >= 13:
+            axes = self.shared_init("trit.unpack.axes", [1], np.int64)
+            x = self.node("Unsqueeze", [codes, axes], p + ".codes_col")
+        else:
+            x = self.node("Unsqueeze", [codes], p + ".codes_col", axes=[1])
         x = self.node("Cast", [x], p + ".codes_int", to=TensorProto.INT32)
         x = self.node("Div", [x, powers], p + ".codes_div")
         x = self.node("Mod", [x, three], p + ".codes_index", fmod=0)
@@ -175,7 +183,7 @@ class Graph:
         sc = self.init(p + ".scale", np.asarray(scale, np.float32).reshape(sshape), np.float32)
         return self.node("Mul", [x, sc], p)
 
-    def model(self, inputs, outputs, props=None, name="trit", opset=OPSET, producer="trit-export", check=True):
+    def model(self, inputs, outputs, props=None, name="trit", producer="trit-export", check=True):
         """The ModelProto of the graph built so far. inputs/outputs: [(name, shape)] float tensors (or
         ValueInfoProtos); props: metadata (strings or JSON-able values)."""
         def info(v):
@@ -183,7 +191,7 @@ class Graph:
                 v[0], TensorProto.FLOAT, list(v[1]))
         graph = helper.make_graph(self.finish(), name, [info(v) for v in inputs], [info(v) for v in outputs],
                                   initializer=self.inits)
-        proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name=producer,
+        proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)], producer_name=producer,
                                   producer_version=FORMAT_VERSION)
         proto.ir_version = IR_VERSION
         if props:

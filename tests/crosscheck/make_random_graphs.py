@@ -2,7 +2,8 @@
 """Small random graphs for the trit-vs-onnxruntime cross-check: conv geometry (kernel, stride,
 dilation, group/depthwise, explicit pads or auto_pad), BatchNormalization, Relu/Clip, residual Add,
 pooling with ceil_mode / count_include_pad, Gemm variants and Softmax, in float and with ternary
-weights in the docs/FORMAT.md structure (base-3 codes, per-channel scale, two planes). Each lands in
+weights written by models/tritfmt (base-3 codes, per-channel scale, two planes; the shared code blob in about
+half of the opset-13+ graphs, the per-weight layout in the rest: names ending _blob). Each lands in
 OUTDIR/<name>/model.onnx; crosscheck.mjs feeds them random inputs. Fixed seed: same files every run.
 
 Usage: /usr/bin/python3 tests/crosscheck/make_random_graphs.py OUTDIR [COUNT]
@@ -12,80 +13,51 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models"))
+import tritfmt  # noqa: E402  the file format's one writer
 
 
-class Graph:
+class Graph(tritfmt.Graph):
+    """tritfmt's writer with automatic names (const / op) for the random structure."""
+
     def __init__(self, rng, opset):
-        self.rng, self.opset = rng, opset
-        self.nodes, self.inits, self.names = [], [], 0
-        self.unpack_added = False
+        # the shared code blob (what shipped models use) in half of the opset >= 13 graphs, the per-weight layout
+        # in the rest
+        super().__init__(shared_codes=opset >= 13 and rng.random() < 0.5, opset=opset)
+        self.rng = rng
+        self.count = 0
 
-    def name(self, prefix):
-        self.names += 1
-        return "%s%d" % (prefix, self.names)
+    def fresh(self, prefix):
+        self.count += 1
+        return "%s%d" % (prefix, self.count)
 
-    def init(self, array, prefix="c"):
-        n = self.name(prefix)
-        self.inits.append(numpy_helper.from_array(array, n))
-        return n
+    def const(self, array, prefix="c"):
+        return self.init(self.fresh(prefix), array)
 
-    def node(self, op, inputs, **attrs):
-        out = self.name(op.lower() + "_")
-        self.nodes.append(helper.make_node(op, inputs, [out], name=out, **attrs))
-        return out
-
-    def unpack_constants(self):
-        if self.unpack_added:
-            return
-        self.unpack_added = True
-        for name, array in [("trit.unpack.axes", np.array([1], np.int64)),
-                            ("trit.unpack.powers", np.array([[1, 3, 9, 27, 81]], np.int32)),
-                            ("trit.unpack.three", np.array(3, np.int32)),
-                            ("trit.unpack.zero", np.array([0], np.int64)),
-                            ("trit.unpack.flat", np.array([-1], np.int64))]:
-            self.inits.append(numpy_helper.from_array(array, name))
+    def op(self, op, inputs, **attrs):
+        return self.node(op, inputs, self.fresh(op.lower() + "_"), **attrs)
 
     def ternary_plane(self, shape, scale):
-        """One plane in the FORMAT.md structure; returns the output name."""
-        self.unpack_constants()
+        """One ternary plane written by tritfmt; returns the rebuilt weight's name."""
         rng = self.rng
         n = int(np.prod(shape))
         t = rng.integers(-1, 2, size=n)
         t[rng.random(n) < 0.3] = 0
-        codes = np.concatenate([t + 1, np.ones((-n) % 5, np.int64)]).reshape(-1, 5)
-        packed = (codes * np.array([1, 3, 9, 27, 81])).sum(axis=1).astype(np.uint8)
         wn, wp = rng.uniform(0.2, 1.0), rng.uniform(0.2, 1.0)
-        c = self.init(packed, "codes")
-        col = self.node("Unsqueeze", [c, "trit.unpack.axes"]) if self.opset >= 13 else \
-            self.node("Unsqueeze", [c], axes=[1])
-        as_int = self.node("Cast", [col], to=TensorProto.INT32)
-        div = self.node("Div", [as_int, "trit.unpack.powers"])
-        idx = self.node("Mod", [div, "trit.unpack.three"])
-        shape_name = self.init(np.array(shape, np.int64), "shape")
-        if n % 5:
-            flat = self.node("Reshape", [idx, "trit.unpack.flat"])
-            cut = self.node("Slice", [flat, "trit.unpack.zero", self.init(np.array([n], np.int64), "count")])
-            shaped = self.node("Reshape", [cut, shape_name])
-        else:
-            shaped = self.node("Reshape", [idx, shape_name])
-        levels = self.init(np.array([-wn, 0.0, wp], np.float32), "levels")
-        w = self.node("Gather", [levels, shaped], axis=0)
-        if scale:
-            sshape = [shape[0]] + [1] * (len(shape) - 1)
-            w = self.node("Mul", [w, self.init(rng.uniform(0.5, 1.5, size=sshape).astype(np.float32), "scale")])
-        return w
+        sc = rng.uniform(0.5, 1.5, size=shape[0]).astype(np.float32) if scale else None
+        return self.ternary_weight(self.fresh("w"), tritfmt.Ternary([(t.reshape(shape), (wn, wp))], sc), shape)
 
     def weight(self, shape, kind):
         rng = self.rng
         if kind == "float":
             fan_in = int(np.prod(shape[1:]))
-            return self.init((rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(np.float32), "w")
+            return self.const((rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(np.float32), "w")
         if kind == "ternary":
             return self.ternary_plane(shape, scale=bool(rng.integers(0, 2)))
         a = self.ternary_plane(shape, scale=True)  # two planes
         b = self.ternary_plane(shape, scale=False)
-        return self.node("Add", [a, b])
+        return self.op("Add", [a, b])
 
 
 def conv_block(g, x, cin, h, w, kind):
@@ -119,14 +91,14 @@ def conv_block(g, x, cin, h, w, kind):
     wt = g.weight([cout, cin // group, k, k], kind)
     inputs = [x, wt]
     if rng.random() < 0.6:
-        inputs.append(g.init(rng.standard_normal(cout).astype(np.float32) * 0.1, "bias"))
-    y = g.node("Conv", inputs, **attrs)
+        inputs.append(g.const(rng.standard_normal(cout).astype(np.float32) * 0.1, "bias"))
+    y = g.op("Conv", inputs, **attrs)
     if rng.random() < 0.7:
         gamma = rng.uniform(0.5, 1.5, cout).astype(np.float32)
         beta = (rng.standard_normal(cout) * 0.2).astype(np.float32)
         mean = (rng.standard_normal(cout) * 0.2).astype(np.float32)
         var = rng.uniform(0.5, 2.0, cout).astype(np.float32)
-        y = g.node("BatchNormalization", [y, g.init(gamma), g.init(beta), g.init(mean), g.init(var)],
+        y = g.op("BatchNormalization", [y, g.const(gamma), g.const(beta), g.const(mean), g.const(var)],
                    epsilon=float(rng.choice([1e-5, 1e-3])))
     return y, cout, oh, ow
 
@@ -134,11 +106,11 @@ def conv_block(g, x, cin, h, w, kind):
 def activation(g, y):
     r = g.rng.random()
     if r < 0.45:
-        return g.node("Relu", [y])
+        return g.op("Relu", [y])
     if r < 0.7:
         if g.opset >= 11:
-            return g.node("Clip", [y, g.init(np.array(0.0, np.float32)), g.init(np.array(6.0, np.float32))])
-        return g.node("Clip", [y], min=0.0, max=6.0)
+            return g.op("Clip", [y, g.const(np.array(0.0, np.float32)), g.const(np.array(6.0, np.float32))])
+        return g.op("Clip", [y], min=0.0, max=6.0)
     return y
 
 
@@ -163,7 +135,7 @@ def build(rng, index):
                     break
                 out2 = None
             if out2:
-                y = g.node("Add", [y, out2[0]] if rng.random() < 0.5 else [out2[0], y])
+                y = g.op("Add", [y, out2[0]] if rng.random() < 0.5 else [out2[0], y])
         cur, c, hh, ww = activation(g, y), c2, h2, w2
     if hh >= 3 and ww >= 3 and rng.random() < 0.6:
         k = int(rng.choice([2, 3]))
@@ -171,33 +143,29 @@ def build(rng, index):
         ceil = int(rng.integers(0, 2))
         pads = [int(v) for v in rng.integers(0, k, size=4)] if rng.random() < 0.5 else [0, 0, 0, 0]
         if rng.random() < 0.5:
-            cur = g.node("MaxPool", [cur], kernel_shape=[k, k], strides=[s, s], pads=pads, ceil_mode=ceil)
+            cur = g.op("MaxPool", [cur], kernel_shape=[k, k], strides=[s, s], pads=pads, ceil_mode=ceil)
         else:
-            cur = g.node("AveragePool", [cur], kernel_shape=[k, k], strides=[s, s], pads=pads, ceil_mode=ceil,
+            cur = g.op("AveragePool", [cur], kernel_shape=[k, k], strides=[s, s], pads=pads, ceil_mode=ceil,
                          count_include_pad=int(rng.integers(0, 2)))
-    cur = g.node("GlobalAveragePool", [cur])
-    cur = g.node("Flatten", [cur])
+    cur = g.op("GlobalAveragePool", [cur])
+    cur = g.op("Flatten", [cur])
     classes = int(rng.integers(3, 12))
     trans_b = int(rng.integers(0, 2)) if kind == "float" else 1
     if kind != "float" and rng.random() < 0.7:
         b = g.weight([classes, c], "ternary")
     else:
-        b = g.init(rng.standard_normal((classes, c) if trans_b else (c, classes)).astype(np.float32) * 0.5, "fc")
-    bias = g.init(rng.standard_normal(classes).astype(np.float32), "fcb")
-    cur = g.node("Gemm", [cur, b, bias], transB=trans_b, alpha=float(rng.choice([1.0, 0.5])),
+        b = g.const(rng.standard_normal((classes, c) if trans_b else (c, classes)).astype(np.float32) * 0.5, "fc")
+    bias = g.const(rng.standard_normal(classes).astype(np.float32), "fcb")
+    cur = g.op("Gemm", [cur, b, bias], transB=trans_b, alpha=float(rng.choice([1.0, 0.5])),
                  beta=float(rng.choice([1.0, 2.0])))
     if rng.random() < 0.5:
-        cur = g.node("Relu", [cur])
+        cur = g.op("Relu", [cur])
     if rng.random() < 0.4:
-        cur = g.node("Softmax", [cur], axis=1 if opset < 13 else -1)
+        cur = g.op("Softmax", [cur], axis=1 if opset < 13 else -1)
     g.nodes[-1].output[0] = "logits"
-    graph = helper.make_graph(g.nodes, "random%d" % index,
-                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, cin, h, w])],
-                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])], g.inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="random-graphs")
-    model.ir_version = 7
-    onnx.checker.check_model(model)
-    return model, kind
+    model = g.model([("input", [1, cin, h, w])], [("logits", [1, classes])], name="random%d" % index,
+                    producer="random-graphs")
+    return model, kind + ("_blob" if g.shared_codes and g.blob else "")
 
 
 def build_tensor_ops(rng, index):
@@ -211,7 +179,7 @@ def build_tensor_ops(rng, index):
     cur = "input"
 
     def ints(values):
-        return g.init(np.array(values, np.int64), "i")
+        return g.const(np.array(values, np.int64), "i")
 
     # Slice on two axes, one of them with a negative step
     axes = sorted(rng.choice([1, 2, 3], size=2, replace=False).tolist())
@@ -224,9 +192,9 @@ def build_tensor_ops(rng, index):
             st, en, sp = int(rng.integers(0, d)), int(rng.choice([-d - 5, -1, 0])), int(rng.choice([-1, -2]))
         starts.append(st), ends.append(en), steps.append(sp)
     if opset >= 10:
-        sliced = g.node("Slice", [cur, ints(starts), ints(ends), ints(axes), ints(steps)])
+        sliced = g.op("Slice", [cur, ints(starts), ints(ends), ints(axes), ints(steps)])
     else:
-        sliced = g.node("Slice", [cur], starts=starts, ends=ends, axes=axes)
+        sliced = g.op("Slice", [cur], starts=starts, ends=ends, axes=axes)
     # shapes are not tracked here: onnxruntime's own shape inference checks the graph; empty slices
     # are avoided by falling back to the input when the slice would be empty
     def slice_len(d, st, en, sp):
@@ -239,45 +207,39 @@ def build_tensor_ops(rng, index):
     pads = [0, 0, int(rng.integers(0, 3)), int(rng.integers(0, 3)), 0, 0, int(rng.integers(0, 3)),
             int(rng.integers(-1, 3)) if dims[3] > 1 else 0]
     value = float(rng.choice([0.0, 1.5, -2.0]))
-    cur = g.node("Pad", [cur, ints(pads), g.init(np.array(value, np.float32))], mode="constant")
+    cur = g.op("Pad", [cur, ints(pads), g.const(np.array(value, np.float32))], mode="constant")
     dims = [dims[i] + pads[i] + pads[i + 4] for i in range(4)]
     # Unsqueeze then Squeeze back
     if opset >= 13:
-        cur = g.node("Unsqueeze", [cur, ints([0, -1])])
-        cur = g.node("Squeeze", [cur, ints([0, -1])])
+        cur = g.op("Unsqueeze", [cur, ints([0, -1])])
+        cur = g.op("Squeeze", [cur, ints([0, -1])])
     else:
-        cur = g.node("Unsqueeze", [cur], axes=[0, 5])
-        cur = g.node("Squeeze", [cur], axes=[0, 5])
+        cur = g.op("Unsqueeze", [cur], axes=[0, 5])
+        cur = g.op("Squeeze", [cur], axes=[0, 5])
     # Reshape with 0 and -1
-    cur = g.node("Reshape", [cur, ints([0, 0, -1])])
+    cur = g.op("Reshape", [cur, ints([0, 0, -1])])
     dims = [dims[0], dims[1], dims[2] * dims[3]]
     # Concat with a constant along axis 2 (negative axis sometimes)
     extra = int(rng.integers(1, 4))
-    const = g.init(rng.standard_normal((dims[0], dims[1], extra)).astype(np.float32), "k")
-    cur = g.node("Concat", [const, cur] if rng.random() < 0.5 else [cur, const], axis=int(rng.choice([2, -1])))
+    const = g.const(rng.standard_normal((dims[0], dims[1], extra)).astype(np.float32), "k")
+    cur = g.op("Concat", [const, cur] if rng.random() < 0.5 else [cur, const], axis=int(rng.choice([2, -1])))
     dims[2] += extra
     # Gather along the last axis with negative indices
     idx = rng.integers(-dims[2], dims[2], size=int(rng.integers(1, 6)))
-    cur = g.node("Gather", [cur, g.init(idx.astype(np.int64 if rng.random() < 0.5 else np.int32), "idx")], axis=2)
+    cur = g.op("Gather", [cur, g.const(idx.astype(np.int64 if rng.random() < 0.5 else np.int32), "idx")], axis=2)
     dims[2] = len(idx)
     # Cast round trip through int32 (truncation) on scaled values
-    scaled = g.node("Mul", [cur, g.init(np.array([3.0], np.float32))])
-    as_int = g.node("Cast", [scaled], to=TensorProto.INT32)
-    back = g.node("Cast", [as_int], to=TensorProto.FLOAT)
-    cur = g.node("Add", [cur, back])
+    scaled = g.op("Mul", [cur, g.const(np.array([3.0], np.float32))])
+    as_int = g.op("Cast", [scaled], to=onnx.TensorProto.INT32)
+    back = g.op("Cast", [as_int], to=onnx.TensorProto.FLOAT)
+    cur = g.op("Add", [cur, back])
     # broadcasting arithmetic against a per-channel constant
-    per_channel = g.init(rng.uniform(0.5, 2.0, size=(1, dims[1], 1)).astype(np.float32), "pc")
-    cur = g.node(str(rng.choice(["Sub", "Div", "Mul"])), [cur, per_channel])
+    per_channel = g.const(rng.uniform(0.5, 2.0, size=(1, dims[1], 1)).astype(np.float32), "pc")
+    cur = g.op(str(rng.choice(["Sub", "Div", "Mul"])), [cur, per_channel])
     axis = int(rng.integers(-3, 3))
-    cur = g.node("Softmax", [cur], axis=axis)
+    cur = g.op("Softmax", [cur], axis=axis)
     g.nodes[-1].output[0] = "logits"
-    graph = helper.make_graph(g.nodes, "tensor%d" % index,
-                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [n, c, h, w])],
-                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, dims)], g.inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="random-graphs")
-    model.ir_version = 7
-    onnx.checker.check_model(model)
-    return model
+    return g.model([("input", [n, c, h, w])], [("logits", dims)], name="tensor%d" % index, producer="random-graphs")
 
 
 def main():
