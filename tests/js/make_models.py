@@ -3,8 +3,8 @@
 
   make_models.py OUT_DIR
 
-sdk-small.onnx     ternary ResNet block shape, 16x16 input, 10 labelled classes, provenance metadata;
-                   small enough for 10,000 classify calls in seconds.
+sdk-small.onnx     ternary ResNet block shape, 16x16 input, 10 labelled classes, provenance metadata, ternary
+                   weights in the shared code blob (tritfmt, as shipped models); 10,000 classify calls in seconds.
 sdk-small.onnx.gz  the same bytes, gzip-compressed.
 sdk-small.codes.json  its ternary codes by weight name ({dims, codes}), the truth for layerCodes().
 sample.jpg         a 40x30 JPEG photo-like gradient for the decode-in-wasm test.
@@ -21,38 +21,15 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models"))
+from tritfmt import fixtures  # noqa: E402  (the file format's one writer)
+
 rng = np.random.default_rng(3)
 LABELS = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
 
 def tensor(name, array):
     return numpy_helper.from_array(np.asarray(array), name)
-
-
-def ternary_weight(prefix, codes_t, wn, wp):
-    """Initializers + nodes rebuilding a ternary weight as docs/FORMAT.md describes (base-3, 5 per byte)."""
-    flat = (codes_t.reshape(-1) + 1).astype(np.int64)
-    n = flat.size
-    pad = (-n) % 5
-    packed = (np.concatenate([flat, np.ones(pad, np.int64)]).reshape(-1, 5) * [1, 3, 9, 27, 81]).sum(1)
-    inits = [tensor(prefix + ".codes", packed.astype(np.uint8)),
-             tensor(prefix + ".levels", np.array([-wn, 0.0, wp], np.float32)),
-             tensor(prefix + ".shape", np.array(codes_t.shape, np.int64))]
-    node = lambda op, ins, out, **kw: helper.make_node(op, ins, [prefix + out], name=prefix + out, **kw)
-    nodes = [node("Unsqueeze", [prefix + ".codes", "trit.unpack.axes"], ".codes_col"),
-             node("Cast", [prefix + ".codes_col"], ".codes_int", to=TensorProto.INT32),
-             node("Div", [prefix + ".codes_int", "trit.unpack.powers"], ".codes_div"),
-             node("Mod", [prefix + ".codes_div", "trit.unpack.three"], ".codes_index")]
-    if pad == 0:
-        nodes.append(node("Reshape", [prefix + ".codes_index", prefix + ".shape"], ".codes_shaped"))
-    else:
-        inits.append(tensor(prefix + ".count", np.array([n], np.int64)))
-        nodes += [node("Reshape", [prefix + ".codes_index", "trit.unpack.flat"], ".codes_flat"),
-                  node("Slice", [prefix + ".codes_flat", "trit.unpack.zero", prefix + ".count"], ".codes_cut"),
-                  node("Reshape", [prefix + ".codes_cut", prefix + ".shape"], ".codes_shaped")]
-    nodes.append(helper.make_node("Gather", [prefix + ".levels", prefix + ".codes_shaped"], [prefix], axis=0,
-                                  name=prefix))
-    return inits, nodes
 
 
 def finish(graph, props):
@@ -69,45 +46,21 @@ CODES = {}  # weight name -> the ternary codes written, for the layerCodes() tes
 
 
 def small_model():
+    """tritfmt's small ResNet block, 16x16 input, in the shared-code-blob layout of shipped models."""
     c = 8
-    inits = [tensor("trit.unpack.axes", np.array([1], np.int64)),
-             tensor("trit.unpack.powers", np.array([[1, 3, 9, 27, 81]], np.int32)),
-             tensor("trit.unpack.three", np.array(3, np.int32)),
-             tensor("trit.unpack.zero", np.array([0], np.int64)),
-             tensor("trit.unpack.flat", np.array([-1], np.int64)),
-             tensor("stem.w", rng.normal(0, 0.5, (c, 3, 3, 3)).astype(np.float32)),
-             tensor("stem.b", rng.normal(0, 0.1, c).astype(np.float32)),
-             tensor("bn.scale", rng.uniform(0.5, 1.5, c).astype(np.float32)),
-             tensor("bn.bias", rng.normal(0, 0.1, c).astype(np.float32)),
-             tensor("bn.mean", rng.normal(0, 0.1, c).astype(np.float32)),
-             tensor("bn.var", rng.uniform(0.5, 1.5, c).astype(np.float32)),
-             tensor("fc.b", rng.normal(0, 0.1, 10).astype(np.float32))]
-    codes = rng.choice([-1, 0, 1], size=(c, c, 3, 3), p=[0.3, 0.4, 0.3])
-    t_inits, t_nodes = ternary_weight("block.w", codes, 0.3, 0.4)            # 576 weights: no padding
-    fc_codes = rng.integers(-1, 2, (10, c))
-    g_inits, g_nodes = ternary_weight("fc.w", fc_codes, 0.5, 0.7)  # 80 weights
+    keys = ("stem.w", "stem.b", "bn.scale", "bn.bias", "bn.mean", "bn.var", "fc.b")
+    values = [rng.normal(0, 0.5, (c, 3, 3, 3)), rng.normal(0, 0.1, c), rng.uniform(0.5, 1.5, c),
+              rng.normal(0, 0.1, c), rng.normal(0, 0.1, c), rng.uniform(0.5, 1.5, c), rng.normal(0, 0.1, 10)]
+    weights = {k: v.astype(np.float32) for k, v in zip(keys, values)}
+    codes = rng.choice([-1, 0, 1], size=(c, c, 3, 3), p=[0.3, 0.4, 0.3])   # 576 weights
+    fc_codes = rng.integers(-1, 2, (10, c))                                 # 80 weights
     CODES.update({"block.w": codes, "fc.w": fc_codes})
-    inits += t_inits + g_inits
-    nodes = t_nodes + g_nodes + [
-        helper.make_node("Conv", ["input", "stem.w", "stem.b"], ["stem"], pads=[1, 1, 1, 1], name="stem"),
-        helper.make_node("BatchNormalization", ["stem", "bn.scale", "bn.bias", "bn.mean", "bn.var"], ["bn"],
-                         name="bn"),
-        helper.make_node("Relu", ["bn"], ["relu0"], name="relu0"),
-        helper.make_node("Conv", ["relu0", "block.w"], ["block"], pads=[1, 1, 1, 1], name="block"),
-        helper.make_node("Add", ["block", "relu0"], ["residual"], name="residual"),
-        helper.make_node("Relu", ["residual"], ["relu1"], name="relu1"),
-        helper.make_node("GlobalAveragePool", ["relu1"], ["pool"], name="pool"),
-        helper.make_node("Flatten", ["pool"], ["flat"], name="flat"),
-        helper.make_node("Gemm", ["flat", "fc.w", "fc.b"], ["logits"], transB=1, name="fc"),
-    ]
-    graph = helper.make_graph(nodes, "sdk_small",
-                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 16, 16])],
-                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])], inits)
-    return finish(graph, {"trit.format_version": "1", "trit.labels": json.dumps(LABELS),
-                          "trit.mean": "0.49,0.48,0.45", "trit.std": "0.25,0.24,0.26", "trit.resize": "18",
-                          "trit.resize_filter": "area", "trit.name": "SDK test model", "trit.arch": "tiny-resnet",
-                          "trit.method": "random", "trit.dataset": "none", "trit.top1": "10.5",
-                          "trit.notes": "random weights, for the JS SDK tests"})
+    props = {"trit.format_version": "1", "trit.labels": json.dumps(LABELS), "trit.mean": "0.49,0.48,0.45",
+             "trit.std": "0.25,0.24,0.26", "trit.resize": "18", "trit.resize_filter": "area",
+             "trit.name": "SDK test model", "trit.arch": "tiny-resnet", "trit.method": "random",
+             "trit.dataset": "none", "trit.top1": "10.5", "trit.notes": "random weights, for the JS SDK tests"}
+    return fixtures.small_block(16, weights, (codes, (0.3, 0.4)), (fc_codes, (0.5, 0.7)), props, "sdk_small",
+                                shared_codes=True, producer="trit-js-tests")
 
 
 def nolabels_model():

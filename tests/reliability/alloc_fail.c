@@ -139,7 +139,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof rgba_frame; i++) rgba_frame[i] = (uint8_t)(i * 29 + 3);
     install_counting_allocator();
 
-    const char *const model_names[] = {"small.onnx", "float.onnx"};
+    const char *const model_names[] = {"small.onnx", "small_blob.onnx", "float.onnx"};
     long all_points = 0;
     for (size_t m = 0; m < sizeof model_names / sizeof model_names[0]; m++) {
         file_bytes model_file = read_fixture(argv[1], model_names[m]);

@@ -125,7 +125,7 @@ int main(int argc, char **argv) {
     }
     setvbuf(stdout, NULL, _IOLBF, 0); /* lines reach the log even if a sanitizer aborts */
     const long flips = argc > 2 ? atol(argv[2]) : 2000;
-    const char *const names[] = {"small.onnx", "float.onnx", "relu_chain_64.onnx"};
+    const char *const names[] = {"small.onnx", "small_blob.onnx", "float.onnx", "relu_chain_64.onnx"};
     long total = 0;
     for (size_t m = 0; m < sizeof names / sizeof names[0]; m++) {
         file_bytes file = read_fixture(argv[1], names[m]);

@@ -12,8 +12,10 @@ import os
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models"))
+from tritfmt import fixtures  # noqa: E402  (the file format's one writer)
 
 OPSET = 13
 rng = np.random.default_rng(7)
@@ -23,56 +25,16 @@ def tensor(name, array):
     return numpy_helper.from_array(np.asarray(array), name)
 
 
-def ternary_weight(prefix, codes_t, wn, wp):
-    """Initializers + nodes that rebuild a ternary weight exactly as docs/FORMAT.md describes."""
-    shape = list(codes_t.shape)
-    flat = (codes_t.reshape(-1) + 1).astype(np.int64)
-    n = flat.size
-    pad = (-n) % 5
-    flat = np.concatenate([flat, np.ones(pad, np.int64)])
-    packed = (flat.reshape(-1, 5) * np.array([1, 3, 9, 27, 81])).sum(1).astype(np.uint8)
-    inits = [tensor(prefix + ".codes", packed),
-             tensor(prefix + ".levels", np.array([-wn, 0.0, wp], np.float32)),
-             tensor(prefix + ".shape", np.array(shape, np.int64))]
-    nodes = [helper.make_node("Unsqueeze", [prefix + ".codes", "trit.unpack.axes"], [prefix + ".codes_col"],
-                              name=prefix + ".codes_col"),
-             helper.make_node("Cast", [prefix + ".codes_col"], [prefix + ".codes_int"], to=TensorProto.INT32,
-                              name=prefix + ".codes_int"),
-             helper.make_node("Div", [prefix + ".codes_int", "trit.unpack.powers"], [prefix + ".codes_div"],
-                              name=prefix + ".codes_div"),
-             helper.make_node("Mod", [prefix + ".codes_div", "trit.unpack.three"], [prefix + ".codes_index"],
-                              name=prefix + ".codes_index")]
-    if pad == 0:
-        nodes.append(helper.make_node("Reshape", [prefix + ".codes_index", prefix + ".shape"],
-                                      [prefix + ".codes_shaped"], name=prefix + ".codes_shaped"))
-    else:
-        inits.append(tensor(prefix + ".count", np.array([n], np.int64)))
-        nodes += [helper.make_node("Reshape", [prefix + ".codes_index", "trit.unpack.flat"], [prefix + ".codes_flat"],
-                                   name=prefix + ".codes_flat"),
-                  helper.make_node("Slice", [prefix + ".codes_flat", "trit.unpack.zero", prefix + ".count"],
-                                   [prefix + ".codes_cut"], name=prefix + ".codes_cut"),
-                  helper.make_node("Reshape", [prefix + ".codes_cut", prefix + ".shape"], [prefix + ".codes_shaped"],
-                                   name=prefix + ".codes_shaped")]
-    nodes.append(helper.make_node("Gather", [prefix + ".levels", prefix + ".codes_shaped"], [prefix], axis=0,
-                                  name=prefix))
-    return inits, nodes
-
-
-def shared_unpack_constants():
-    return [tensor("trit.unpack.axes", np.array([1], np.int64)),
-            tensor("trit.unpack.powers", np.array([[1, 3, 9, 27, 81]], np.int32)),
-            tensor("trit.unpack.three", np.array(3, np.int32)),
-            tensor("trit.unpack.zero", np.array([0], np.int64)),
-            tensor("trit.unpack.flat", np.array([-1], np.int64))]
-
-
 def metadata(model, labels):
-    props = {"trit.format_version": "1", "trit.labels": json.dumps(labels), "trit.mean": "0.5,0.5,0.5",
-             "trit.std": "0.25,0.25,0.25", "trit.resize": "8", "trit.resize_filter": "area",
-             "trit.name": "reliability-small"}
-    for k, v in props.items():
+    for k, v in small_metadata(labels).items():
         entry = model.metadata_props.add()
         entry.key, entry.value = k, v
+
+
+def small_metadata(labels):
+    return {"trit.format_version": "1", "trit.labels": json.dumps(labels), "trit.mean": "0.5,0.5,0.5",
+            "trit.std": "0.25,0.25,0.25", "trit.resize": "8", "trit.resize_filter": "area",
+            "trit.name": "reliability-small"}
 
 
 def finish(graph, labels=None, opset=OPSET):
@@ -83,37 +45,18 @@ def finish(graph, labels=None, opset=OPSET):
     return model
 
 
-def small_model():
-    """Conv+BN+Relu -> ternary Conv (+ residual Add) -> Relu -> GAP -> Flatten -> ternary Gemm: the shapes of
-    a ResNet-20 block, 8x8 input, 10 classes."""
+def small_model(shared_codes=False):
+    """tritfmt's small ResNet block, 8x8 input, 10 classes: one decode subgraph per ternary weight, or
+    (shared_codes) the shared code blob of shipped models."""
     c = 4
-    inits = shared_unpack_constants()
-    inits += [tensor("stem.w", rng.normal(0, 0.5, (c, 3, 3, 3)).astype(np.float32)),
-              tensor("stem.b", rng.normal(0, 0.1, c).astype(np.float32)),
-              tensor("bn.scale", rng.uniform(0.5, 1.5, c).astype(np.float32)),
-              tensor("bn.bias", rng.normal(0, 0.1, c).astype(np.float32)),
-              tensor("bn.mean", rng.normal(0, 0.1, c).astype(np.float32)),
-              tensor("bn.var", rng.uniform(0.5, 1.5, c).astype(np.float32)),
-              tensor("fc.b", rng.normal(0, 0.1, 10).astype(np.float32))]
-    t_inits, t_nodes = ternary_weight("block.w", rng.integers(-1, 2, (c, c, 3, 3)), 0.6, 0.8)
-    g_inits, g_nodes = ternary_weight("fc.w", rng.integers(-1, 2, (10, c)), 0.5, 0.5)  # 40 weights: no padding
-    inits += t_inits + g_inits
-    nodes = t_nodes + g_nodes + [
-        helper.make_node("Conv", ["input", "stem.w", "stem.b"], ["stem"], pads=[1, 1, 1, 1], name="stem"),
-        helper.make_node("BatchNormalization", ["stem", "bn.scale", "bn.bias", "bn.mean", "bn.var"], ["bn"],
-                         name="bn"),
-        helper.make_node("Relu", ["bn"], ["relu0"], name="relu0"),
-        helper.make_node("Conv", ["relu0", "block.w"], ["block"], pads=[1, 1, 1, 1], name="block"),
-        helper.make_node("Add", ["block", "relu0"], ["residual"], name="residual"),
-        helper.make_node("Relu", ["residual"], ["relu1"], name="relu1"),
-        helper.make_node("GlobalAveragePool", ["relu1"], ["pool"], name="pool"),
-        helper.make_node("Flatten", ["pool"], ["flat"], name="flat"),
-        helper.make_node("Gemm", ["flat", "fc.w", "fc.b"], ["logits"], transB=1, name="fc"),
-    ]
-    graph = helper.make_graph(nodes, "reliability_small",
-                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])],
-                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])], inits)
-    return finish(graph, [f"class{i}" for i in range(10)])
+    keys = ("stem.w", "stem.b", "bn.scale", "bn.bias", "bn.mean", "bn.var", "fc.b")
+    values = [rng.normal(0, 0.5, (c, 3, 3, 3)), rng.normal(0, 0.1, c), rng.uniform(0.5, 1.5, c),
+              rng.normal(0, 0.1, c), rng.normal(0, 0.1, c), rng.uniform(0.5, 1.5, c), rng.normal(0, 0.1, 10)]
+    weights = {k: v.astype(np.float32) for k, v in zip(keys, values)}
+    block = (rng.integers(-1, 2, (c, c, 3, 3)), (0.6, 0.8))
+    fc = (rng.integers(-1, 2, (10, c)), (0.5, 0.5))
+    return fixtures.small_block(8, weights, block, fc, small_metadata([f"class{i}" for i in range(10)]),
+                                "reliability_small", shared_codes, producer="trit-reliability")
 
 
 def float_model():
@@ -209,6 +152,9 @@ def main():
         # 64x64 conv to 16 channels: 256 KiB output, fits by default, not with max_arena_bytes = 64 KiB
         "arena_256k": conv_model(64, 64, 16),
     }
+    # the small model again in the shared-code-blob layout of shipped models (drawn last: the others keep
+    # their random numbers)
+    models["small_blob"] = small_model(shared_codes=True)
     for name, model in models.items():
         with open(os.path.join(out, name + ".onnx"), "wb") as f:
             f.write(model.SerializeToString())
