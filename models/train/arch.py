@@ -47,34 +47,32 @@ def _quantized(module):
     return module.quantizer(w)
 
 
-class QConv2d(nn.Conv2d):
-    def __init__(self, *args, quantizer=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.quantizer = quantizer
+class QuantizedLayer:
+    """A float latent weight plus an optional quantizer (mixed into Conv2d / Linear)."""
 
     def effective_weight(self):
         return _quantized(self)
+
+    def ternary(self):
+        return None if self.quantizer is None else self.quantizer.ternary(self.weight.detach())
+
+
+class QConv2d(QuantizedLayer, nn.Conv2d):
+    def __init__(self, *args, quantizer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.quantizer = quantizer
 
     def forward(self, x):
         return self._conv_forward(x, self.effective_weight(), self.bias)
 
-    def ternary(self):
-        return None if self.quantizer is None else self.quantizer.ternary(self.weight.detach())
 
-
-class QLinear(nn.Linear):
+class QLinear(QuantizedLayer, nn.Linear):
     def __init__(self, *args, quantizer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.quantizer = quantizer
 
-    def effective_weight(self):
-        return _quantized(self)
-
     def forward(self, x):
         return F.linear(x, self.effective_weight(), self.bias)
-
-    def ternary(self):
-        return None if self.quantizer is None else self.quantizer.ternary(self.weight.detach())
 
 
 class ShortcutA(nn.Module):

@@ -2,6 +2,16 @@
 writer, and the same layouts, as shipped models)."""
 from .format import Graph, Ternary
 
+BLOCK_FLOATS = ("stem.w", "stem.b", "bn.scale", "bn.bias", "bn.mean", "bn.var", "fc.b")
+
+
+def random_block_floats(rng, channels, classes=10):
+    """small_block's float weights drawn from a numpy Generator (fixed order, so a seed gives fixed files)."""
+    c = channels
+    values = [rng.normal(0, 0.5, (c, 3, 3, 3)), rng.normal(0, 0.1, c), rng.uniform(0.5, 1.5, c),
+              rng.normal(0, 0.1, c), rng.normal(0, 0.1, c), rng.uniform(0.5, 1.5, c), rng.normal(0, 0.1, classes)]
+    return {k: v.astype("float32") for k, v in zip(BLOCK_FLOATS, values)}
+
 
 def small_block(size, weights, block, fc, props, name, shared_codes=True, producer="trit-tests"):
     """Conv+BN+Relu → ternary Conv (+ residual Add) → Relu → GAP → Flatten → ternary Gemm: the shapes of a
@@ -9,7 +19,7 @@ def small_block(size, weights, block, fc, props, name, shared_codes=True, produc
     weights: float arrays stem.w [c,3,3,3], stem.b, bn.scale, bn.bias, bn.mean, bn.var [c], fc.b [classes];
     block, fc: (codes in {-1,0,1} of shape [c,c,3,3] / [classes,c], (wn, wp))."""
     g = Graph(shared_codes=shared_codes)
-    for key in ("stem.w", "stem.b", "bn.scale", "bn.bias", "bn.mean", "bn.var", "fc.b"):
+    for key in BLOCK_FLOATS:
         g.init(key, weights[key])
     block_codes, block_levels = block
     fc_codes, fc_levels = fc

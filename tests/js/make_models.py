@@ -48,10 +48,7 @@ CODES = {}  # weight name -> the ternary codes written, for the layerCodes() tes
 def small_model():
     """tritfmt's small ResNet block, 16x16 input, in the shared-code-blob layout of shipped models."""
     c = 8
-    keys = ("stem.w", "stem.b", "bn.scale", "bn.bias", "bn.mean", "bn.var", "fc.b")
-    values = [rng.normal(0, 0.5, (c, 3, 3, 3)), rng.normal(0, 0.1, c), rng.uniform(0.5, 1.5, c),
-              rng.normal(0, 0.1, c), rng.normal(0, 0.1, c), rng.uniform(0.5, 1.5, c), rng.normal(0, 0.1, 10)]
-    weights = {k: v.astype(np.float32) for k, v in zip(keys, values)}
+    weights = fixtures.random_block_floats(rng, c)
     codes = rng.choice([-1, 0, 1], size=(c, c, 3, 3), p=[0.3, 0.4, 0.3])   # 576 weights
     fc_codes = rng.integers(-1, 2, (10, c))                                 # 80 weights
     CODES.update({"block.w": codes, "fc.w": fc_codes})

@@ -49,10 +49,7 @@ def small_model(shared_codes=False):
     """tritfmt's small ResNet block, 8x8 input, 10 classes: one decode subgraph per ternary weight, or
     (shared_codes) the shared code blob of shipped models."""
     c = 4
-    keys = ("stem.w", "stem.b", "bn.scale", "bn.bias", "bn.mean", "bn.var", "fc.b")
-    values = [rng.normal(0, 0.5, (c, 3, 3, 3)), rng.normal(0, 0.1, c), rng.uniform(0.5, 1.5, c),
-              rng.normal(0, 0.1, c), rng.normal(0, 0.1, c), rng.uniform(0.5, 1.5, c), rng.normal(0, 0.1, 10)]
-    weights = {k: v.astype(np.float32) for k, v in zip(keys, values)}
+    weights = fixtures.random_block_floats(rng, c)
     block = (rng.integers(-1, 2, (c, c, 3, 3)), (0.6, 0.8))
     fc = (rng.integers(-1, 2, (10, c)), (0.5, 0.5))
     return fixtures.small_block(8, weights, block, fc, small_metadata([f"class{i}" for i in range(10)]),
