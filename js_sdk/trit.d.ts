@@ -143,6 +143,12 @@ export interface Model {
   readonly disposed: boolean;
   /** This model's wasm memory in bytes: its own instance plus the image instance while it is kept. */
   readonly memoryBytes: number;
+  /**
+   * Milliseconds spent by the last `classify` or `run` that succeeded (null before any): `preprocessMs`
+   * reads, decodes, resizes and normalises the image (0 for `run`), `runMs` is the network alone
+   * (with softmax and top-k for `classify`). Calls are serialized, so read it right after awaiting yours.
+   */
+  readonly lastTiming: { preprocessMs: number; runMs: number } | null;
   /** Top-k classes (default 5), highest first; preprocessing as the model's metadata says. */
   classify(image: ImageInput, options?: { topK?: number }): Promise<ClassScore[]>;
   /**

@@ -278,12 +278,15 @@ function checkPixels(width, height) {
 }
 
 class Model {
-  #e; #h; #module; #scratch = null; #canvas = null; #queue = Promise.resolve();
+  #e; #h; #module; #scratch = null; #canvas = null; #queue = Promise.resolve(); #timing = null;
   constructor(engine, handle, module, info) { this.#e = engine; this.#h = handle; this.#module = module; this.info = info; }
 
   get disposed() { return !this.#h; }
   /** This model's wasm memory: its own instance and the image instance while it is kept. */
   get memoryBytes() { return this.#live().buffer.byteLength + (this.#scratch?.buffer.byteLength ?? 0); }
+
+  /** Milliseconds of the last classify / run that succeeded: { preprocessMs, runMs } (null before any). */
+  get lastTiming() { return this.#timing; }
 
   #live() { return this.#h ? this.#e : fail('DISPOSED', 'this model was disposed'); }
 
@@ -299,9 +302,11 @@ class Model {
       const { topK = 5 } = options ?? {};
       if (!Number.isInteger(topK) || topK < 1) bad('topK must be a positive integer');
       this.#live();
+      const t0 = performance.now(); // preprocessMs: reading, drawing, decoding, resizing, normalising
       const input = await this.#preprocess(await this.#pixels(image));
       const e = this.#live(), x = e.x, h = this.#h, k = Math.min(topK, this.info.outputShape.at(-1) ?? 1);
-      return e.with((take) => {
+      const t1 = performance.now(); // runMs: the network and its softmax / top-k
+      const top = e.with((take) => {
         const out = take(12 * k + 4);
         e.check(x.trit_wasm_set_input(h, 0, take(u8(input)), input.byteLength), h);
         e.check(x.trit_wasm_classify(h, k, out, out + 12 * k), h);
@@ -309,6 +314,8 @@ class Model {
         return Array.from({ length: v.getUint32(12 * k, true) }, (_, i) => ({ index: v.getInt32(12 * i, true),
           label: e.str(v.getUint32(12 * i + 8, true)), probability: v.getFloat32(12 * i + 4, true) }));
       });
+      this.#timing = { preprocessMs: t1 - t0, runMs: performance.now() - t1 };
+      return top;
     });
   }
 
@@ -417,7 +424,8 @@ class Model {
         if (data.length !== product(want)) fail('TRIT_ERROR_SHAPE', `${what}: needs ${product(want)} elements, got ${data.length}`);
         return data;
       });
-      return e.with((take) => {
+      const t1 = performance.now();
+      const output = e.with((take) => {
         arrays.forEach((data, i) => e.check(x.trit_wasm_set_input(h, i, take(u8(data)), data.byteLength), h));
         const out = take(8);
         e.check(x.trit_wasm_run(h, out, out + 4), h);
@@ -425,6 +433,8 @@ class Model {
         const type = TYPED[this.info.outputs[0].dtype]; // a copy: memory growth would detach a view
         return new type(e.buffer.slice(at, at + e.u32(out + 4)));
       });
+      this.#timing = { preprocessMs: 0, runMs: performance.now() - t1 };
+      return output;
     });
   }
 

@@ -320,6 +320,24 @@ describe('a loaded model', () => {
       : model.classify(p, { topK: 3 }))));
     assert.deepEqual(concurrent, sequential);
   });
+
+  test('lastTiming: preprocessing and the network timed apart, for classify and run', async () => {
+    const fresh = await load(smallPath);
+    try {
+      assert.equal(fresh.lastTiming, null);
+      await fresh.classify(encodePng(picture(5, 640, 480)));
+      const t = fresh.lastTiming;
+      assert.deepEqual(Object.keys(t).sort(), ['preprocessMs', 'runMs']);
+      assert.ok(t.preprocessMs > 0 && t.runMs > 0, JSON.stringify(t));
+      await assert.rejects(fresh.classify(new Uint8Array([1, 2, 3])), isTritError('TRIT_ERROR_IMAGE'));
+      assert.equal(fresh.lastTiming, t, 'a failed call leaves the last timing');
+      await fresh.run(input);
+      assert.equal(fresh.lastTiming.preprocessMs, 0);
+      assert.ok(fresh.lastTiming.runMs > 0);
+    } finally {
+      fresh.dispose();
+    }
+  });
 });
 
 test('a model without labels or preprocessing metadata', async () => {
