@@ -17,17 +17,24 @@ extern "C" {
 
 #define TRIT_VERSION "0.1.0"
 
-/* One table of status codes; trit_status_name() gives the enum name as a string. */
+/* The one table of status codes, X(name, value, meaning): it generates the enum below and
+ * trit_status_name() (core/src/model.c); tests/c/test_status.c checks it against the codes
+ * js_sdk/trit.d.ts declares. */
+#define TRIT_STATUS_TABLE(X)                                                                               \
+    X(TRIT_OK, 0, "success")                                                                               \
+    X(TRIT_ERROR_ARGUMENT, 1, "a caller passed a bad argument (NULL, wrong size, index out of range)")    \
+    X(TRIT_ERROR_FORMAT, 2, "the model bytes are not a well-formed ONNX protobuf")                         \
+    X(TRIT_ERROR_UNSUPPORTED, 3, "well-formed, but outside trit's ONNX-lite subset")                       \
+    X(TRIT_ERROR_SHAPE, 4, "shapes or types do not fit together")                                          \
+    X(TRIT_ERROR_LIMIT, 5, "a size limit was exceeded (file, tensor, nodes, rank, arena)")                 \
+    X(TRIT_ERROR_MEMORY, 6, "an allocation failed")                                                        \
+    X(TRIT_ERROR_IMAGE, 7, "an image could not be decoded or has an unusable size")                        \
+    X(TRIT_ERROR_STATE, 8, "the handle is not usable for this call (e.g. its load failed)")
+
 typedef enum trit_status {
-    TRIT_OK = 0,
-    TRIT_ERROR_ARGUMENT = 1,    /* a caller passed a bad argument (NULL, wrong size, index out of range) */
-    TRIT_ERROR_FORMAT = 2,      /* the model bytes are not a well-formed ONNX protobuf */
-    TRIT_ERROR_UNSUPPORTED = 3, /* well-formed, but outside trit's ONNX-lite subset */
-    TRIT_ERROR_SHAPE = 4,       /* shapes or types do not fit together */
-    TRIT_ERROR_LIMIT = 5,       /* a size limit was exceeded (file, tensor, nodes, rank, arena) */
-    TRIT_ERROR_MEMORY = 6,      /* an allocation failed */
-    TRIT_ERROR_IMAGE = 7,       /* an image could not be decoded or has an unusable size */
-    TRIT_ERROR_STATE = 8        /* the handle is not usable for this call (e.g. its load failed) */
+#define TRIT_STATUS_ENUM_(name, value, meaning) name = value,
+    TRIT_STATUS_TABLE(TRIT_STATUS_ENUM_)
+#undef TRIT_STATUS_ENUM_
 } trit_status;
 
 const char *trit_status_name(trit_status status);

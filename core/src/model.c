@@ -14,15 +14,10 @@
 
 const char *trit_status_name(trit_status status) {
     switch (status) {
-    case TRIT_OK: return "TRIT_OK";
-    case TRIT_ERROR_ARGUMENT: return "TRIT_ERROR_ARGUMENT";
-    case TRIT_ERROR_FORMAT: return "TRIT_ERROR_FORMAT";
-    case TRIT_ERROR_UNSUPPORTED: return "TRIT_ERROR_UNSUPPORTED";
-    case TRIT_ERROR_SHAPE: return "TRIT_ERROR_SHAPE";
-    case TRIT_ERROR_LIMIT: return "TRIT_ERROR_LIMIT";
-    case TRIT_ERROR_MEMORY: return "TRIT_ERROR_MEMORY";
-    case TRIT_ERROR_IMAGE: return "TRIT_ERROR_IMAGE";
-    case TRIT_ERROR_STATE: return "TRIT_ERROR_STATE";
+#define STATUS_NAME(name, value, meaning) \
+    case name: return #name;
+        TRIT_STATUS_TABLE(STATUS_NAME)
+#undef STATUS_NAME
     }
     return "TRIT_ERROR_UNKNOWN";
 }
