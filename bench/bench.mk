@@ -12,7 +12,7 @@ BENCH_EMCC := NODE_PATH=/usr/share/nodejs emcc
 BENCH_CFLAGS := -std=c11 -O3 -msimd128 -Wall -Icore/include -Icore/src
 BENCH_RUNS ?= 30
 KERNEL_DIR := core/src/kernels
-KERNEL_SOURCES := $(wildcard $(KERNEL_DIR)/*/*.c)
+KERNEL_SOURCES := $(filter-out %__sse2.c,$(wildcard $(KERNEL_DIR)/*/*.c))
 KERNEL_HEADERS := $(wildcard $(KERNEL_DIR)/*.h $(KERNEL_DIR)/*/*.h) core/src/ops/ops.h core/src/alloc.h
 # the scalar references the kernels' reference variants call
 KERNEL_REFS := core/src/ops/ternary.c core/src/ops/conv.c core/src/ops/pool.c core/src/ops/gemm.c

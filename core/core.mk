@@ -9,8 +9,11 @@ CC ?= cc
 CORE_CFLAGS := -std=c11 -O2 -Wall -Wextra -Icore/include -Icore/src
 CORE_SAN_FLAGS := -std=c11 -O1 -g -Wall -Wextra -Icore/include -Icore/src -fsanitize=address,undefined \
                   -fno-sanitize-recover=all -fno-omit-frame-pointer
-# every .c under core/src (ops/, kernels/*/, image.c ... are picked up as they appear)
-CORE_SRCS := $(shell find core/src -name '*.c' | sort)
+# every .c under core/src (compile/, ops/, kernels/*/, image.c ... are picked up as they appear); a
+# kernel variant for one ISA is compiled only where that ISA exists: *__wasmsimd.c only into wasm
+# builds (wasm/wasm.mk), *__sse2.c only into native ones
+CORE_ALL_SRCS := $(shell find core/src -name '*.c' | sort)
+CORE_SRCS := $(filter-out %__wasmsimd.c,$(CORE_ALL_SRCS))
 CORE_HDRS := $(shell find core/include core/src core/third_party -name '*.h')
 NATIVE := $(BUILD)/native
 SANITIZE := $(BUILD)/native-sanitize
@@ -40,7 +43,7 @@ $(NATIVE)/libtrit.a: $(CORE_OBJS)
 $(NATIVE)/trit: cli/trit.c $(NATIVE)/libtrit.a $(CORE_HDRS)
 	$(CC) $(CORE_CFLAGS) -D_POSIX_C_SOURCE=200809L cli/trit.c $(NATIVE)/libtrit.a -lm -o $@
 
-$(NATIVE)/tests/%: tests/c/%.c tests/c/check.h $(NATIVE)/libtrit.a
+$(NATIVE)/tests/%: tests/c/%.c $(wildcard tests/c/*.h) $(NATIVE)/libtrit.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CORE_CFLAGS) -D_POSIX_C_SOURCE=200809L $< $(NATIVE)/libtrit.a -lm -o $@
 
@@ -56,7 +59,7 @@ $(SANITIZE)/libtrit.a: $(CORE_SAN_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(SANITIZE)/tests/%: tests/c/%.c tests/c/check.h $(SANITIZE)/libtrit.a
+$(SANITIZE)/tests/%: tests/c/%.c $(wildcard tests/c/*.h) $(SANITIZE)/libtrit.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CORE_SAN_FLAGS) -D_POSIX_C_SOURCE=200809L $< $(SANITIZE)/libtrit.a -lm -o $@
 

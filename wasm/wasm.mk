@@ -14,8 +14,9 @@
 
 EMCC := NODE_PATH=/usr/share/nodejs emcc
 WASM_DIR := $(BUILD)/wasm
-# The core's own list (core/core.mk), else every C file under core/src.
-WASM_CORE_SOURCES ?= $(or $(CORE_SRCS),$(shell find core/src -name '*.c' | sort))
+# Every C file under core/src but the x86 kernel variants (*__sse2.c; core/core.mk leaves the
+# *__wasmsimd.c ones out of native builds the same way).
+WASM_CORE_SOURCES ?= $(filter-out %__sse2.c,$(or $(CORE_ALL_SRCS),$(shell find core/src -name '*.c' | sort)))
 WASM_SOURCES := wasm/trit_wasm.c $(WASM_CORE_SOURCES)
 WASM_HEADERS := $(shell find core/include core/src core/third_party -name '*.h')
 WASM_CFLAGS := -std=c11 -flto -DNDEBUG -Wall -Icore/include -Icore/src -Icore/third_party
@@ -26,9 +27,10 @@ wasm_plain_opt = $(if $(filter core/src/kernels/% core/src/ops/% core/src/exec.c
 # as a model needs.
 WASM_LDFLAGS := -Oz -flto --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -sMALLOC=emmalloc \
 	-sTOTAL_STACK=65536 -sINITIAL_MEMORY=1048576 '-sEXPORTED_FUNCTIONS=[]' -sERROR_ON_UNDEFINED_SYMBOLS=1
-# The plain-C kernel variants (*__scalar.c) serve only builds without SIMD: left out of trit.wasm.
+# The plain-C kernel variants (*__scalar.c) serve only builds without SIMD: left out of trit.wasm;
+# the SIMD128 ones (*__wasmsimd.c) are left out of trit-nosimd.wasm.
 WASM_SIMD_OBJS := $(patsubst %.c,$(WASM_DIR)/obj-simd/%.o,$(filter-out %__scalar.c,$(WASM_SOURCES)))
-WASM_PLAIN_OBJS := $(patsubst %.c,$(WASM_DIR)/obj-nosimd/%.o,$(WASM_SOURCES))
+WASM_PLAIN_OBJS := $(patsubst %.c,$(WASM_DIR)/obj-nosimd/%.o,$(filter-out %__wasmsimd.c,$(WASM_SOURCES)))
 
 .PHONY: wasm wasm-size
 ALL_TARGETS += wasm

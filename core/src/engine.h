@@ -1,5 +1,5 @@
-/* Internal model representation shared by the compiler (compile.c), the executor (exec.c), the
- * memory planner (plan.c) and the public API (model.c). */
+/* Internal model representation shared by the compiler (compile/, docs/ARCHITECTURE.md), the
+ * executor (exec.c) and the public API (model.c). */
 #ifndef TRIT_ENGINE_H
 #define TRIT_ENGINE_H
 
@@ -209,7 +209,7 @@ struct trit_model {
     char *info_json; /* built on first request */
 };
 
-/* compile.c: decode + compile into a freshly zeroed model (message set on failure). */
+/* compile/compile.c: decode + compile into a freshly zeroed model (message set on failure). */
 trit_status trit_compile(trit_model *model, const void *bytes, size_t size, const trit_limits *limits);
 void trit_model_release_contents(trit_model *model);
 
@@ -219,7 +219,7 @@ trit_status trit_exec_step(const step *s, tvalue *values, unsigned char *arena, 
                            size_t message_size);
 void *trit_value_pointer(tvalue *values, unsigned char *arena, int id);
 
-/* plan.c: offsets for buffers with lifetimes [first, last] (inclusive step indices); two buffers
+/* compile/plan.c: offsets for buffers with lifetimes [first, last] (inclusive step indices); two buffers
  * whose lifetimes overlap never overlap in memory. Greedy by size, best-fit gap. Alignment 64. */
 typedef struct plan_buffer {
     size_t bytes;

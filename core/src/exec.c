@@ -1,6 +1,10 @@
 /* Executor: one step at a time, pointers resolved from value ids (constants own their data,
  * runtime values sit in the arena). Used by trit_model_run and, with constants only, by the
- * compiler's constant folding, so folded and run-time results come from the same code. */
+ * compiler's constant folding (compile/steps.c), so folded and run-time results come from the same
+ * code. The compiler computes a few things itself, from the same functions: BatchNormalization's
+ * scale and shift when its parameters are constant (trit_ref_batchnorm_params, as STEP_BATCHNORM
+ * here), and their folding into a conv's weights and bias (compile/fuse.c, w * scale and
+ * b * scale + shift, which reorders no sum). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -81,11 +85,7 @@ trit_status trit_exec_step(const step *s, tvalue *values, unsigned char *arena, 
         /* runtime parameters: scale' = gamma / sqrt(var + eps), shift' = beta - mean * scale' */
         int c = s->u.affine.channels;
         float *scale = scratch, *shift = scale + c;
-        const float *gamma = P(1), *beta = P(2), *mean = P(3), *var = P(4);
-        for (int i = 0; i < c; i++) {
-            scale[i] = gamma[i] / sqrtf(var[i] + s->u.affine.epsilon);
-            shift[i] = beta[i] - mean[i] * scale[i];
-        }
+        trit_ref_batchnorm_params(c, P(1), P(2), P(3), P(4), s->u.affine.epsilon, scale, shift);
         trit_ref_channel_affine_f32(s->u.affine.batch, c, s->u.affine.spatial, P(0), scale, shift, &e, y);
         break;
     }

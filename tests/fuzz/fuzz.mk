@@ -22,7 +22,7 @@ FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_SANITIZE := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all
 FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) -Icore/include -Icore/src
 # Everything of the library, nothing of the CLI.
-FUZZ_CORE_SOURCES := $(sort $(wildcard core/src/*.c core/src/ops/*.c core/src/kernels/*/*.c))
+FUZZ_CORE_SOURCES := $(filter-out %__wasmsimd.c,$(sort $(wildcard core/src/*.c core/src/compile/*.c core/src/ops/*.c core/src/kernels/*/*.c)))
 FUZZ_CORE_OBJECTS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_CORE_SOURCES))
 FUZZ_BINARIES := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
 FUZZ_PLAIN_REPLAYERS := $(addprefix $(FUZZ_DIR)/plain/replay_,$(FUZZ_TARGETS))
@@ -37,7 +37,7 @@ FUZZ_SEED_MODELS = $(wildcard models/*.onnx) $(shell find $(BUILD)/crosscheck -n
 
 fuzz-build: $(FUZZ_BINARIES)
 
-$(FUZZ_DIR)/obj/%.o: %.c $(wildcard core/include/*.h core/src/*.h core/src/ops/*.h core/src/kernels/*/*.h core/third_party/*.h)
+$(FUZZ_DIR)/obj/%.o: %.c $(wildcard core/include/*.h core/src/*.h core/src/compile/*.h core/src/ops/*.h core/src/kernels/*/*.h core/third_party/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FILE_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 

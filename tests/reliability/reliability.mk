@@ -12,8 +12,8 @@ RELIABILITY_DIR := $(BUILD)/reliability
 RELIABILITY_MODELS_DIR := $(RELIABILITY_DIR)/models
 RELIABILITY_MODELS_STAMP := $(RELIABILITY_MODELS_DIR)/.stamp
 RELIABILITY_TESTS := alloc_fail corrupt limits api_misuse soak
-RELIABILITY_SOURCES := $(sort $(wildcard core/src/*.c core/src/ops/*.c core/src/kernels/*/*.c))
-RELIABILITY_HEADERS := $(wildcard core/include/*.h core/src/*.h core/src/ops/*.h core/src/kernels/*/*.h core/third_party/*.h) \
+RELIABILITY_SOURCES := $(filter-out %__wasmsimd.c,$(sort $(wildcard core/src/*.c core/src/compile/*.c core/src/ops/*.c core/src/kernels/*/*.c)))
+RELIABILITY_HEADERS := $(wildcard core/include/*.h core/src/*.h core/src/compile/*.h core/src/ops/*.h core/src/kernels/*/*.h core/third_party/*.h) \
                        tests/reliability/reliability.h tests/c/check.h
 RELIABILITY_BASE_CFLAGS := -std=c11 -g -Wall -Wextra -D_POSIX_C_SOURCE=200809L -Icore/include -Icore/src
 RELIABILITY_ASAN_CFLAGS := $(RELIABILITY_BASE_CFLAGS) -O1 -fno-omit-frame-pointer \

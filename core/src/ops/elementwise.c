@@ -44,6 +44,14 @@ void trit_ref_clamp_int(trit_dtype type, size_t count, const void *x, int64_t mi
     }
 }
 
+void trit_ref_batchnorm_params(int channels, const float *gamma, const float *beta, const float *mean, const float *var,
+                               float epsilon, float *scale, float *shift) {
+    for (int i = 0; i < channels; i++) {
+        scale[i] = gamma[i] / sqrtf(var[i] + epsilon);
+        shift[i] = beta[i] - mean[i] * scale[i];
+    }
+}
+
 void trit_ref_channel_affine_f32(int batch, int channels, size_t spatial, const float *x, const float *scale,
                                  const float *shift, const trit_epilogue *e, float *y) {
     size_t i = 0;

@@ -92,6 +92,10 @@ void trit_ref_gemm_f32(const trit_gemm_params *p, const float *a, const float *b
                        const trit_epilogue *e, float *y);
 
 /* ---- per-channel affine (unfolded BatchNormalization): y = x*scale[c] + shift[c] ------------- */
+/* Inference BatchNormalization as a per-channel affine: scale = gamma / sqrt(var + epsilon),
+ * shift = beta - mean * scale (the compiler for constant parameters, the executor for runtime ones). */
+void trit_ref_batchnorm_params(int channels, const float *gamma, const float *beta, const float *mean, const float *var,
+                               float epsilon, float *scale, float *shift);
 void trit_ref_channel_affine_f32(int batch, int channels, size_t spatial, const float *x, const float *scale,
                                  const float *shift, const trit_epilogue *e, float *y);
 

@@ -2,16 +2,24 @@
  * tests run each against the reference, the benchmark times each. Best first. */
 #include "fconv.h"
 
+#if defined(__wasm_simd128__) /* *__wasmsimd.c is built only for wasm SIMD128 */
 extern const trit_fconv_kernel trit_fconv_f32_dense__wasmsimd;
+#endif
+#if defined(__SSE2__) /* *__sse2.c is built only for x86 */
 extern const trit_fconv_kernel trit_fconv_f32_dense__sse2;
+#endif
 #if !defined(__wasm_simd128__) /* never needed beside SIMD128; kept out of trit.wasm (size) */
 extern const trit_fconv_kernel trit_fconv_f32_dense__scalar;
 #endif
 extern const trit_fconv_kernel trit_fconv_f32_ref;
 
 const trit_fconv_kernel *const trit_fconv_kernels[] = {
+#if defined(__wasm_simd128__)
     &trit_fconv_f32_dense__wasmsimd,
+#endif
+#if defined(__SSE2__)
     &trit_fconv_f32_dense__sse2,
+#endif
 #if !defined(__wasm_simd128__)
     &trit_fconv_f32_dense__scalar, /* plain C: where no SIMD variant supports the layer */
 #endif

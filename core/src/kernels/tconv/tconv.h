@@ -14,7 +14,7 @@
 #include "../../ops/ops.h"
 
 typedef struct trit_tconv_kernel {
-    const char *name; /* e.g. "tconv_f32_sparse_rows__wasmsimd" */
+    const char *name; /* e.g. "tconv_f32_sparse__wasmsimd", the symbol's own name */
     /* Nonzero when this variant handles the geometry (and this build's ISA). */
     int (*supports)(const trit_conv_shape *shape, const trit_ternary_weights *weights);
     /* Bytes of packed weights, or 0 when the size would overflow. */

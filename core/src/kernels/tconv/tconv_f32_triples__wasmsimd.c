@@ -1,25 +1,13 @@
 /* Ternary conv over input-channel triples on wasm SIMD128: the sparse ± list kernel
  * (tconv_sparse_impl.h) reading 13 precomputed pattern planes per 3 input channels, so one entry
- * covers a whole weight triple (symmetric scales only). Built for another ISA this variant is
- * still listed, but supports() says no, so the list links everywhere. */
+ * covers a whole weight triple (symmetric scales only). */
 #include "tconv.h"
 #define SP_TRIPLES 1
 
-#ifdef __wasm_simd128__
-#include <wasm_simd128.h>
+#if defined(__wasm_simd128__) /* built only for its ISA (core/core.mk, wasm/wasm.mk) */
 
-#define SP_VEC v128_t
-#define SP_LOAD(p) wasm_v128_load(p)
-#define SP_STORE(p, v) wasm_v128_store((p), (v))
-#define SP_ADD wasm_f32x4_add
-#define SP_SUB wasm_f32x4_sub
-#define SP_MUL wasm_f32x4_mul
-#define SP_SPLAT wasm_f32x4_splat
-#define SP_ZERO() wasm_f32x4_const_splat(0.0f)
-/* pmax(a, b) = a < b ? b : a; pmin(a, b) = b < a ? b : a: NaN in v stays, like the reference */
-#define SP_CLAMP_LOW(v, lo) wasm_f32x4_pmax((v), (lo))
-#define SP_CLAMP_HIGH(v, hi) wasm_f32x4_pmin((v), (hi))
 #define SP_NAME(x) triples_wasm_##x
+#include "../wasmsimd_lanes.h"
 #ifndef SP_VARIANT_NAME /* the micro-benchmark builds design experiments under other names */
 #define SP_VARIANT_NAME "tconv_f32_triples__wasmsimd"
 #endif
@@ -28,32 +16,5 @@
 const trit_tconv_kernel trit_tconv_f32_triples__wasmsimd = {
     SP_VARIANT_NAME,          triples_wasm_supports,     triples_wasm_packed_size,
     triples_wasm_pack,             triples_wasm_scratch_size, triples_wasm_run,
-};
-#else
-static int unsupported(const trit_conv_shape *s, const trit_ternary_weights *w) {
-    (void)s;
-    (void)w;
-    return 0;
-}
-static size_t no_size(const trit_conv_shape *s, const trit_ternary_weights *w) {
-    (void)s;
-    (void)w;
-    return 0;
-}
-static void no_pack(const trit_conv_shape *s, const trit_ternary_weights *w, void *packed) {
-    (void)s;
-    (void)w;
-    (void)packed;
-}
-static size_t no_scratch(const trit_conv_shape *s) {
-    (void)s;
-    return 0;
-}
-static void no_run(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
-                   const trit_epilogue *e, float *y, void *scratch) {
-    (void)s, (void)packed, (void)x, (void)bias, (void)e, (void)y, (void)scratch;
-}
-const trit_tconv_kernel trit_tconv_f32_triples__wasmsimd = {
-    "tconv_f32_triples__wasmsimd", unsupported, no_size, no_pack, no_scratch, no_run,
 };
 #endif

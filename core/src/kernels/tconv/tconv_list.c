@@ -2,20 +2,30 @@
  * the tests run each against the reference, the benchmark times each. Best first. */
 #include "tconv.h"
 
-extern const trit_tconv_kernel trit_tconv_f32_triples__wasmsimd;
-extern const trit_tconv_kernel trit_tconv_f32_triples__sse2;
-extern const trit_tconv_kernel trit_tconv_f32_sparse__wasmsimd;
-extern const trit_tconv_kernel trit_tconv_f32_sparse__sse2;
+#if defined(__wasm_simd128__) /* *__wasmsimd.c is built only for wasm SIMD128 */
+extern const trit_tconv_kernel trit_tconv_f32_triples__wasmsimd, trit_tconv_f32_sparse__wasmsimd;
+#endif
+#if defined(__SSE2__) /* *__sse2.c is built only for x86 */
+extern const trit_tconv_kernel trit_tconv_f32_triples__sse2, trit_tconv_f32_sparse__sse2;
+#endif
 #if !defined(__wasm_simd128__) /* never needed beside SIMD128; kept out of trit.wasm (size) */
 extern const trit_tconv_kernel trit_tconv_f32_sparse__scalar;
 #endif
 extern const trit_tconv_kernel trit_tconv_f32_ref;
 
 const trit_tconv_kernel *const trit_tconv_kernels[] = {
+#if defined(__wasm_simd128__)
     &trit_tconv_f32_triples__wasmsimd,
+#endif
+#if defined(__SSE2__)
     &trit_tconv_f32_triples__sse2,
+#endif
+#if defined(__wasm_simd128__)
     &trit_tconv_f32_sparse__wasmsimd,
+#endif
+#if defined(__SSE2__)
     &trit_tconv_f32_sparse__sse2,
+#endif
 #if !defined(__wasm_simd128__)
     &trit_tconv_f32_sparse__scalar, /* plain C: where no SIMD variant supports the layer */
 #endif

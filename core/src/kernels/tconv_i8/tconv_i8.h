@@ -46,10 +46,4 @@ static inline int trit_quantize_act(float x, float scale, int is_unsigned) {
     return (int)v;
 }
 
-/* Scale products a SIMD variant may chain: finite, and not so small that they lose precision. */
-static inline int trit_i8_scale_ok(float v) {
-    const float a = fabsf(v);
-    return a == 0.0f || (a >= 0x1p-100f && a <= 0x1p100f);
-}
-
 #endif

@@ -1,16 +1,24 @@
 /* The one list of int8-activation ternary conv variants, best first (see tconv_i8.h). */
 #include "tconv_i8.h"
 
+#if defined(__wasm_simd128__) /* *__wasmsimd.c is built only for wasm SIMD128 */
 extern const trit_tconv_kernel trit_tconv_i8_sparse__wasmsimd;
+#endif
+#if defined(__SSE2__) /* *__sse2.c is built only for x86 */
 extern const trit_tconv_kernel trit_tconv_i8_sparse__sse2;
+#endif
 #if !defined(__wasm_simd128__) /* never needed beside SIMD128; kept out of trit.wasm (size) */
 extern const trit_tconv_kernel trit_tconv_i8_sparse__scalar;
 #endif
 extern const trit_tconv_kernel trit_tconv_i8_ref;
 
 const trit_tconv_kernel *const trit_tconv_i8_kernels[] = {
+#if defined(__wasm_simd128__)
     &trit_tconv_i8_sparse__wasmsimd,
+#endif
+#if defined(__SSE2__)
     &trit_tconv_i8_sparse__sse2,
+#endif
 #if !defined(__wasm_simd128__)
     &trit_tconv_i8_sparse__scalar, /* plain C: where no SIMD variant supports the layer */
 #endif

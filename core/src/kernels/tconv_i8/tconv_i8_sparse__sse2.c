@@ -1,21 +1,12 @@
 /* Sparse ± lists over int8 activations on x86 SSE2 (the body is tconv_i8_sparse_impl.h): the
  * native build (CLI, `trit eval`, sanitizer tests) runs the same integer algorithm as the wasm
- * variant, bit for bit. Elsewhere supports() says no. */
+ * variant, bit for bit. */
 #include "tconv_i8.h"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
+#if defined(__SSE2__) /* built only for its ISA (core/core.mk, wasm/wasm.mk) */
 
-#define SP_VEC __m128
-#define SP_LOAD(p) _mm_loadu_ps(p)
-#define SP_STORE(p, v) _mm_storeu_ps((p), (v))
-#define SP_ADD _mm_add_ps
-#define SP_MUL _mm_mul_ps
-#define SP_SPLAT _mm_set1_ps
-#define SP_ZERO() _mm_setzero_ps()
-#define SP_CLAMP_LOW(v, lo) _mm_max_ps((lo), (v))
-#define SP_CLAMP_HIGH(v, hi) _mm_min_ps((hi), (v))
 #define SP_NAME(x) i8_sse2_##x
+#include "../sse2_lanes.h"
 /* SSE2 has no byte sign extension: duplicate each byte into a 16-bit lane, shift right arithmetic */
 static inline __m128i i8_sse2_load8x8(const int8_t *p) {
     const __m128i b = _mm_loadl_epi64((const __m128i *)(const void *)p);
@@ -58,26 +49,5 @@ static void i8_sse2_quantize(const float *x, int8_t *q, size_t n, float scale, i
 
 const trit_tconv_kernel trit_tconv_i8_sparse__sse2 = {
     "tconv_i8_sparse__sse2", i8_sse2_supports, i8_sse2_packed_size, i8_sse2_pack, i8_sse2_scratch_size, i8_sse2_run,
-};
-#else
-static int unsupported(const trit_conv_shape *s, const trit_ternary_weights *w) {
-    (void)s, (void)w;
-    return 0;
-}
-static size_t no_size(const trit_conv_shape *s, const trit_ternary_weights *w) {
-    (void)s, (void)w;
-    return 0;
-}
-static void no_pack(const trit_conv_shape *s, const trit_ternary_weights *w, void *packed) { (void)s, (void)w, (void)packed; }
-static size_t no_scratch(const trit_conv_shape *s) {
-    (void)s;
-    return 0;
-}
-static void no_run(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
-                   const trit_epilogue *e, float *y, void *scratch) {
-    (void)s, (void)packed, (void)x, (void)bias, (void)e, (void)y, (void)scratch;
-}
-const trit_tconv_kernel trit_tconv_i8_sparse__sse2 = {
-    "tconv_i8_sparse__sse2", unsupported, no_size, no_pack, no_scratch, no_run,
 };
 #endif

@@ -1,20 +1,10 @@
-/* Sparse ± lists over int8 activations on wasm SIMD128 (the body is tconv_i8_sparse_impl.h).
- * Built without SIMD128 this variant is still listed, but supports() says no. */
+/* Sparse ± lists over int8 activations on wasm SIMD128 (the body is tconv_i8_sparse_impl.h). */
 #include "tconv_i8.h"
 
-#ifdef __wasm_simd128__
-#include <wasm_simd128.h>
+#if defined(__wasm_simd128__) /* built only for its ISA (core/core.mk, wasm/wasm.mk) */
 
-#define SP_VEC v128_t
-#define SP_LOAD(p) wasm_v128_load(p)
-#define SP_STORE(p, v) wasm_v128_store((p), (v))
-#define SP_ADD wasm_f32x4_add
-#define SP_MUL wasm_f32x4_mul
-#define SP_SPLAT wasm_f32x4_splat
-#define SP_ZERO() wasm_f32x4_const_splat(0.0f)
-#define SP_CLAMP_LOW(v, lo) wasm_f32x4_pmax((v), (lo))
-#define SP_CLAMP_HIGH(v, hi) wasm_f32x4_pmin((v), (hi))
 #define SP_NAME(x) i8_wasm_##x
+#include "../wasmsimd_lanes.h"
 #define I16_VEC v128_t
 #define I16_ZERO() wasm_i16x8_const_splat(0)
 #define I16_ADD8(a, p) wasm_i16x8_add((a), wasm_i16x8_load8x8(p))
@@ -47,26 +37,5 @@ static void i8_wasm_quantize(const float *x, int8_t *q, size_t n, float scale, i
 
 const trit_tconv_kernel trit_tconv_i8_sparse__wasmsimd = {
     "tconv_i8_sparse__wasmsimd", i8_wasm_supports, i8_wasm_packed_size, i8_wasm_pack, i8_wasm_scratch_size, i8_wasm_run,
-};
-#else
-static int unsupported(const trit_conv_shape *s, const trit_ternary_weights *w) {
-    (void)s, (void)w;
-    return 0;
-}
-static size_t no_size(const trit_conv_shape *s, const trit_ternary_weights *w) {
-    (void)s, (void)w;
-    return 0;
-}
-static void no_pack(const trit_conv_shape *s, const trit_ternary_weights *w, void *packed) { (void)s, (void)w, (void)packed; }
-static size_t no_scratch(const trit_conv_shape *s) {
-    (void)s;
-    return 0;
-}
-static void no_run(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
-                   const trit_epilogue *e, float *y, void *scratch) {
-    (void)s, (void)packed, (void)x, (void)bias, (void)e, (void)y, (void)scratch;
-}
-const trit_tconv_kernel trit_tconv_i8_sparse__wasmsimd = {
-    "tconv_i8_sparse__wasmsimd", unsupported, no_size, no_pack, no_scratch, no_run,
 };
 #endif
