@@ -61,19 +61,19 @@ bench: $(BENCH_BUILD)/kernel_runner.wasm $(BENCH_BUILD)/models/resnet18_z85.net.
 
 # The kernel sweep as wasm SIMD128 under Node (core/core.mk runs the same test natively, plain
 # and under ASan/UBSan, with the SSE2 variants).
-$(BENCH_BUILD)/test_tconv.cjs: tests/c/test_tconv.c tests/c/check.h $(KERNEL_SOURCES) $(KERNEL_HEADERS) $(KERNEL_REFS)
+$(BENCH_BUILD)/test_tconv.cjs: tests/c/test_tconv.c tests/c/check.h tests/c/conv_cases.h $(KERNEL_SOURCES) $(KERNEL_HEADERS) $(KERNEL_REFS)
 	@mkdir -p $(@D)
 	$(BENCH_EMCC) $(BENCH_CFLAGS) -Werror tests/c/test_tconv.c $(KERNEL_SOURCES) $(KERNEL_REFS) \
 	  -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node -o $(BENCH_BUILD)/test_tconv.js
 	mv $(BENCH_BUILD)/test_tconv.js $@
 
-$(BENCH_BUILD)/test_tconv_i8.cjs: tests/c/test_tconv_i8.c tests/c/check.h $(KERNEL_SOURCES) $(KERNEL_HEADERS) $(KERNEL_REFS)
+$(BENCH_BUILD)/test_tconv_i8.cjs: tests/c/test_tconv_i8.c tests/c/check.h tests/c/conv_cases.h $(KERNEL_SOURCES) $(KERNEL_HEADERS) $(KERNEL_REFS)
 	@mkdir -p $(@D)
 	$(BENCH_EMCC) $(BENCH_CFLAGS) -Werror tests/c/test_tconv_i8.c $(KERNEL_SOURCES) $(KERNEL_REFS) \
 	  -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node -o $(BENCH_BUILD)/test_tconv_i8.js
 	mv $(BENCH_BUILD)/test_tconv_i8.js $@
 
-$(BENCH_BUILD)/test_fgemm.cjs: tests/c/test_fgemm.c tests/c/check.h $(KERNEL_SOURCES) $(KERNEL_HEADERS) $(KERNEL_REFS)
+$(BENCH_BUILD)/test_fgemm.cjs: tests/c/test_fgemm.c tests/c/check.h tests/c/conv_cases.h $(KERNEL_SOURCES) $(KERNEL_HEADERS) $(KERNEL_REFS)
 	@mkdir -p $(@D)
 	$(BENCH_EMCC) $(BENCH_CFLAGS) -Werror tests/c/test_fgemm.c $(KERNEL_SOURCES) $(KERNEL_REFS) \
 	  -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node -o $(BENCH_BUILD)/test_fgemm.js

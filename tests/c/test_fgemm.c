@@ -10,31 +10,23 @@
 
 #include "../../core/src/kernels/fgemm/fgemm.h"
 #include "check.h"
-
-static uint64_t rng_state = 0x853C49E6748FEA9Bull;
-static uint32_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 16);
-}
-static int rnd_below(int n) { return (int)(rnd() % (uint32_t)n); }
-static float rnd_float(void) { return (float)(rnd() & 0xFFFFFF) / (float)0x800000 - 1.0f; }
+#define RNG_SEED 0x853C49E6748FEA9Bull
+#include "conv_cases.h"
 
 static int checked[8], simd_checked;
 
 static void run_case(int m, int n, int k, int trans_b, int c_kind, int epilogue_kind) {
     trit_gemm_params p = {m, n, k, 0, trans_b, 1.0f, 0.0f, 0, 0};
-    if (rnd_below(3) == 0) p.alpha = 0.5f + rnd_float();
+    if (rnd_below(3) == 0) p.alpha = 0.5f + rnd_float(-1.0f, 1.0f);
     float *a = malloc((size_t)m * k * sizeof(float)), *b = malloc((size_t)k * n * sizeof(float));
     float *c = malloc((size_t)m * n * sizeof(float)), *residual = malloc((size_t)m * n * sizeof(float));
     float *expect = malloc(((size_t)m * n + 8) * sizeof(float)), *y = malloc(((size_t)m * n + 8) * sizeof(float));
-    for (int i = 0; i < m * k; i++) a[i] = rnd_float();
-    for (int i = 0; i < k * n; i++) b[i] = rnd_float();
-    for (int i = 0; i < m * n; i++) c[i] = rnd_float(), residual[i] = rnd_float();
+    for (int i = 0; i < m * k; i++) a[i] = rnd_float(-1.0f, 1.0f);
+    for (int i = 0; i < k * n; i++) b[i] = rnd_float(-1.0f, 1.0f);
+    for (int i = 0; i < m * n; i++) c[i] = rnd_float(-1.0f, 1.0f), residual[i] = rnd_float(-1.0f, 1.0f);
     const float *cp = NULL;
     if (c_kind) {
-        p.beta = rnd_below(2) ? 1.0f : 0.25f + rnd_float();
+        p.beta = rnd_below(2) ? 1.0f : 0.25f + rnd_float(-1.0f, 1.0f);
         cp = c;
         if (c_kind == 1) p.c_stride_m = 0, p.c_stride_n = 1;            /* [N] */
         if (c_kind == 2) p.c_stride_m = 0, p.c_stride_n = 0;            /* [1] */

@@ -22,6 +22,9 @@
 #include "../../core/src/kernels/pool/pool.h"
 #include "../../core/src/kernels/tconv/tconv.h"
 #include "check.h"
+#define RNG_SEED 0x9E3779B97F4A7C15ull
+#define CONV_CASES
+#include "conv_cases.h"
 
 /* Straightforward loops in double: the ground truth, and the magnitude each output's error is
  * measured against. */
@@ -61,24 +64,6 @@ static void naive(const trit_conv_shape *s, const float *x, const trit_ternary_w
         }
 }
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static uint32_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 16);
-}
-static int rnd_below(int n) { return (int)(rnd() % (uint32_t)n); }
-static float rnd_float(float lo, float hi) { return lo + (hi - lo) * (float)(rnd() & 0xFFFFFF) / (float)0x1000000; }
-static int pick(const int *values, int count) { return values[rnd_below(count)]; }
-
-typedef struct test_case {
-    trit_conv_shape s;
-    int pad_bottom, pad_right, planes, use_bias, use_residual, clamp;
-    float zero_share;
-    int symmetric;
-} test_case;
-
 static int variant_supported[16];
 static int variant_checked[16];
 
@@ -87,7 +72,6 @@ static void run_case(const test_case *tc) {
     const size_t per_out = (size_t)(s.in_channels / s.group) * s.kernel_h * s.kernel_w;
     const size_t x_count = (size_t)s.batch * s.in_channels * s.in_h * s.in_w;
     const size_t y_count = (size_t)s.batch * s.out_channels * s.out_h * s.out_w;
-    const size_t w_count = (size_t)s.out_channels * per_out;
     float *x = malloc(x_count * sizeof *x), *bias = malloc((size_t)s.out_channels * sizeof *bias);
     float *residual = malloc(y_count * sizeof *residual), *expect = malloc(y_count * sizeof *expect);
     double *magnitude = malloc(y_count * sizeof *magnitude);
@@ -95,25 +79,12 @@ static void run_case(const test_case *tc) {
     float *y = malloc((y_count + guard) * sizeof *y);
     int8_t *codes[TRIT_MAX_PLANES];
     float *scales[TRIT_MAX_PLANES];
-    trit_ternary_weights w = {s.out_channels, per_out, tc->planes, {{0}}};
+    trit_ternary_weights w;
+    memset(&w, 0, sizeof w);
     for (size_t i = 0; i < x_count; i++) x[i] = rnd_float(-1.0f, 1.0f) * (rnd_below(8) == 0 ? 8.0f : 1.0f);
     for (int o = 0; o < s.out_channels; o++) bias[o] = rnd_float(-0.5f, 0.5f);
     for (size_t i = 0; i < y_count; i++) residual[i] = rnd_float(-1.0f, 1.0f);
-    for (int p = 0; p < tc->planes; p++) {
-        codes[p] = malloc(w_count ? w_count : 1);
-        scales[p] = malloc(2 * (size_t)s.out_channels * sizeof(float));
-        for (size_t i = 0; i < w_count; i++)
-            codes[p][i] = rnd_float(0, 1) < tc->zero_share ? 0 : (rnd_below(2) ? 1 : -1);
-        for (int o = 0; o < s.out_channels; o++) {
-            float pos = rnd_float(0.05f, 2.0f), neg = tc->symmetric ? pos : rnd_float(0.05f, 2.0f);
-            if (!tc->symmetric && rnd_below(10) == 0) neg = 0.0f; /* a quantizer with no negative level */
-            scales[p][o] = pos;
-            scales[p][s.out_channels + o] = neg;
-        }
-        w.planes[p].codes = codes[p];
-        w.planes[p].pos_scale = scales[p];
-        w.planes[p].neg_scale = scales[p] + s.out_channels;
-    }
+    random_ternary_weights(tc, per_out, 0, &w, codes, scales);
     trit_epilogue e = {tc->use_residual ? residual : NULL, -INFINITY, INFINITY};
     if (tc->clamp == 1) e.min = 0.0f;
     if (tc->clamp == 2) e.min = -0.25f, e.max = 0.75f;
@@ -136,13 +107,8 @@ static void run_case(const test_case *tc) {
             const double tol = 2e-5 * magnitude[i] + 1e-6;
             if (!(fabs((double)y[i] - (double)expect[i]) <= tol)) {
                 bad++;
-                CHECK_MSG(0,
-                          "%s: in %dx%dx%dx%d out %dx%dx%d k %dx%d s %d,%d d %d,%d pad %d,%d,%d,%d g %d planes %d "
-                          "bias %d res %d clamp %d: y[%zu] = %.9g, expected %.9g (tol %.3g)",
-                          kernel->name, s.batch, s.in_channels, s.in_h, s.in_w, s.out_channels, s.out_h, s.out_w,
-                          s.kernel_h, s.kernel_w, s.stride_h, s.stride_w, s.dilation_h, s.dilation_w, s.pad_top,
-                          s.pad_left, tc->pad_bottom, tc->pad_right, s.group, tc->planes, tc->use_bias,
-                          tc->use_residual, tc->clamp, i, y[i], expect[i], tol);
+                CHECK_MSG(0, "%s: %s: y[%zu] = %.9g, expected %.9g (tol %.3g)", kernel->name, case_text(tc), i, y[i],
+                          expect[i], tol);
             }
         }
         if (!bad) CHECK(1);
@@ -255,77 +221,6 @@ static void run_maxpool_case(const test_case *tc) {
     free(x), free(y), free(expect), free(scratch);
 }
 
-/* Fills in out_h/out_w from the padding; returns 0 when the geometry has no output. */
-static int finish_shape(test_case *tc) {
-    trit_conv_shape *s = &tc->s;
-    const int span_h = s->in_h + s->pad_top + tc->pad_bottom - s->dilation_h * (s->kernel_h - 1);
-    const int span_w = s->in_w + s->pad_left + tc->pad_right - s->dilation_w * (s->kernel_w - 1);
-    if (span_h < 1 || span_w < 1) return 0;
-    s->out_h = (span_h - 1) / s->stride_h + 1;
-    s->out_w = (span_w - 1) / s->stride_w + 1;
-    return 1;
-}
-
-static test_case random_case(void) {
-    static const int channels[] = {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 32, 33, 64, 65, 127, 130};
-    static const int spatial[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 14, 15, 16, 17, 28, 32, 33};
-    test_case tc;
-    for (;;) {
-        memset(&tc, 0, sizeof tc);
-        trit_conv_shape *s = &tc.s;
-        s->batch = rnd_below(6) == 0 ? 2 : 1;
-        const int kernel = pick((const int[]){1, 3, 3, 3, 5, 7}, 6);
-        s->kernel_h = kernel;
-        s->kernel_w = rnd_below(8) == 0 ? pick((const int[]){1, 3}, 2) : kernel;
-        s->stride_h = pick((const int[]){1, 1, 2, 3}, 4);
-        s->stride_w = rnd_below(6) == 0 ? pick((const int[]){1, 2}, 2) : s->stride_h;
-        s->dilation_h = s->dilation_w = rnd_below(8) == 0 ? 2 : 1;
-        s->pad_top = rnd_below(3) ? s->dilation_h * (s->kernel_h / 2) : rnd_below(3);
-        s->pad_left = rnd_below(3) ? s->dilation_w * (s->kernel_w / 2) : rnd_below(3);
-        tc.pad_bottom = rnd_below(4) ? s->pad_top : rnd_below(3);
-        tc.pad_right = rnd_below(4) ? s->pad_left : rnd_below(3);
-        s->in_h = pick(spatial, 17);
-        s->in_w = rnd_below(3) ? s->in_h : pick(spatial, 17);
-        const int kind = rnd_below(6); /* 0: depthwise, 1: grouped, else dense */
-        if (kind == 0) {
-            s->in_channels = s->out_channels = s->group = pick(channels, 17);
-        } else if (kind == 1) {
-            s->group = pick((const int[]){2, 3, 4}, 3);
-            s->in_channels = s->group * (1 + rnd_below(12));
-            s->out_channels = s->group * (1 + rnd_below(12));
-        } else {
-            s->group = 1;
-            s->in_channels = pick(channels, 17);
-            s->out_channels = pick(channels, 17);
-        }
-        if (!finish_shape(&tc)) continue;
-        const double macs = (double)s->batch * s->out_channels * s->out_h * s->out_w * (s->in_channels / s->group) *
-                            s->kernel_h * s->kernel_w;
-        if (macs > 1.5e6) continue; /* keeps the sweep to seconds under wasm */
-        tc.planes = rnd_below(4) ? 1 : (rnd_below(4) ? 2 : 1 + rnd_below(TRIT_MAX_PLANES));
-        tc.use_bias = rnd_below(3) != 0;
-        tc.use_residual = rnd_below(2);
-        tc.clamp = rnd_below(3);
-        tc.zero_share = pick((const int[]){0, 30, 50, 70, 85, 95, 100}, 7) / 100.0f;
-        tc.symmetric = rnd_below(3) == 0;
-        return tc;
-    }
-}
-
-static test_case fixed_case(int batch, int cin, int h, int w, int cout, int k, int stride, int pad, int group) {
-    test_case tc;
-    memset(&tc, 0, sizeof tc);
-    tc.s = (trit_conv_shape){batch, cin, h, w, cout, 0, 0, k, k, stride, stride, 1, 1, pad, pad, group};
-    tc.pad_bottom = tc.pad_right = pad;
-    finish_shape(&tc);
-    tc.planes = 1;
-    tc.use_bias = 1;
-    tc.use_residual = 1;
-    tc.clamp = 1;
-    tc.zero_share = 0.5f;
-    return tc;
-}
-
 int main(int argc, char **argv) {
     int random_count = argc > 1 ? atoi(argv[1]) : 300;
     /* The layer shapes the ResNets use, then the random sweep. */
@@ -341,7 +236,7 @@ int main(int argc, char **argv) {
     all_zero.zero_share = 1.0f;
     run_case(&all_zero);
     for (int i = 0; i < random_count; i++) {
-        test_case tc = random_case();
+        test_case tc = random_case(0);
         run_case(&tc);
         if (i % 2 == 0) run_float_case(&tc);
         if (i % 3 == 0) run_maxpool_case(&tc);

@@ -13,17 +13,9 @@
 
 #include "../../core/src/kernels/tconv_i8/tconv_i8.h"
 #include "check.h"
-
-static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
-static uint32_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 16);
-}
-static int rnd_below(int n) { return (int)(rnd() % (uint32_t)n); }
-static float rnd_float(float lo, float hi) { return lo + (hi - lo) * (float)(rnd() & 0xFFFFFF) / (float)0x1000000; }
-static int pick(const int *values, int count) { return values[rnd_below(count)]; }
+#define RNG_SEED 0x2545F4914F6CDD1Dull
+#define CONV_CASES
+#include "conv_cases.h"
 
 static void test_quantizer(void) {
     /* ONNX QuantizeLinear: round half to even, saturate to [-128, 127] */
@@ -43,22 +35,6 @@ static void test_quantizer(void) {
     for (size_t i = 0; i < sizeof ucases / sizeof ucases[0]; i++)
         CHECK_MSG(trit_quantize_act(ucases[i].x, scale, 1) == ucases[i].q, "uint8 q(%g) = %d, expected %d", ucases[i].x,
                   trit_quantize_act(ucases[i].x, scale, 1), ucases[i].q);
-}
-
-typedef struct test_case {
-    trit_conv_shape s;
-    int pad_bottom, pad_right, planes, use_bias, use_residual, clamp, symmetric, act_unsigned;
-    float zero_share;
-} test_case;
-
-static int finish_shape(test_case *tc) {
-    trit_conv_shape *s = &tc->s;
-    const int span_h = s->in_h + s->pad_top + tc->pad_bottom - s->dilation_h * (s->kernel_h - 1);
-    const int span_w = s->in_w + s->pad_left + tc->pad_right - s->dilation_w * (s->kernel_w - 1);
-    if (span_h < 1 || span_w < 1) return 0;
-    s->out_h = (span_h - 1) / s->stride_h + 1;
-    s->out_w = (span_w - 1) / s->stride_w + 1;
-    return 1;
 }
 
 /* The quantized convolution in double: checks the reference's semantics (not its float order). */
@@ -104,7 +80,7 @@ static void run_case(const test_case *tc) {
     const size_t per_out = (size_t)(s.in_channels / s.group) * s.kernel_h * s.kernel_w;
     const size_t x_count = (size_t)s.batch * s.in_channels * s.in_h * s.in_w;
     const size_t y_count = (size_t)s.batch * s.out_channels * s.out_h * s.out_w;
-    const size_t w_count = (size_t)s.out_channels * per_out, guard = 8;
+    const size_t guard = 8;
     float *x = malloc(x_count * sizeof *x), *bias = malloc((size_t)s.out_channels * sizeof *bias);
     float *residual = malloc(y_count * sizeof *residual), *expect = malloc((y_count + guard) * sizeof *expect);
     float *y = malloc((y_count + guard) * sizeof *y);
@@ -113,7 +89,6 @@ static void run_case(const test_case *tc) {
     float *scales[TRIT_MAX_PLANES];
     trit_ternary_weights w;
     memset(&w, 0, sizeof w);
-    w.out_channels = s.out_channels, w.per_out = per_out, w.plane_count = tc->planes;
     float max_abs = 0.0f;
     for (size_t i = 0; i < x_count; i++) {
         x[i] = rnd_float(-1.0f, 1.0f) * (rnd_below(8) == 0 ? 8.0f : 1.0f);
@@ -125,21 +100,7 @@ static void run_case(const test_case *tc) {
     w.act_scale = (max_abs > 0 ? max_abs : 1.0f) / (tc->act_unsigned ? 255.0f : 127.0f) * rnd_float(0.3f, 1.2f);
     for (int o = 0; o < s.out_channels; o++) bias[o] = rnd_float(-0.5f, 0.5f);
     for (size_t i = 0; i < y_count; i++) residual[i] = rnd_float(-1.0f, 1.0f);
-    for (int p = 0; p < tc->planes; p++) {
-        codes[p] = malloc(w_count ? w_count : 1);
-        scales[p] = malloc(2 * (size_t)s.out_channels * sizeof(float));
-        for (size_t i = 0; i < w_count; i++) codes[p][i] = rnd_float(0, 1) < tc->zero_share ? 0 : (rnd_below(2) ? 1 : -1);
-        for (int o = 0; o < s.out_channels; o++) {
-            float pos = rnd_float(0.05f, 2.0f), neg = tc->symmetric ? pos : rnd_float(0.05f, 2.0f);
-            if (!tc->symmetric && rnd_below(10) == 0) neg = 0.0f;
-            if (rnd_below(20) == 0) pos = neg = 0.0f; /* a channel pruned away */
-            scales[p][o] = pos;
-            scales[p][s.out_channels + o] = neg;
-        }
-        w.planes[p].codes = codes[p];
-        w.planes[p].pos_scale = scales[p];
-        w.planes[p].neg_scale = scales[p] + s.out_channels;
-    }
+    random_ternary_weights(tc, per_out, 1, &w, codes, scales);
     trit_epilogue e = {tc->use_residual ? residual : NULL, -INFINITY, INFINITY};
     if (tc->clamp == 1) e.min = 0.0f;
     if (tc->clamp == 2) e.min = -0.25f, e.max = 0.75f;
@@ -175,12 +136,8 @@ static void run_case(const test_case *tc) {
                 for (size_t i = 0; i < y_count && bad < 3; i++)
                     if (memcmp(&out[i], &expect[i], sizeof(float)) != 0) {
                         bad++;
-                        CHECK_MSG(0,
-                                         "%s: in %dx%dx%dx%d out %dx%dx%d k %dx%d s %d,%d d %d,%d pad %d,%d g %d planes %d: "
-                                         "y[%zu] = %.9g, reference %.9g (not bit-identical)",
-                                         kernel->name, s.batch, s.in_channels, s.in_h, s.in_w, s.out_channels, s.out_h,
-                                         s.out_w, s.kernel_h, s.kernel_w, s.stride_h, s.stride_w, s.dilation_h,
-                                         s.dilation_w, s.pad_top, s.pad_left, s.group, tc->planes, i, out[i], expect[i]);
+                        CHECK_MSG(0, "%s: %s: y[%zu] = %.9g, reference %.9g (not bit-identical)", kernel->name,
+                                  case_text(tc), i, out[i], expect[i]);
                     }
                 simd_checked++;
             }
@@ -192,66 +149,10 @@ static void run_case(const test_case *tc) {
     free(x), free(bias), free(residual), free(expect), free(y), free(exact), free(magnitude);
 }
 
-static test_case random_case(void) {
-    static const int channels[] = {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 32, 33, 64, 65, 127, 130};
-    static const int spatial[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 14, 15, 16, 17, 28, 32, 33};
-    test_case tc;
-    for (;;) {
-        memset(&tc, 0, sizeof tc);
-        trit_conv_shape *s = &tc.s;
-        s->batch = rnd_below(6) == 0 ? 2 : 1;
-        s->kernel_h = pick((const int[]){1, 3, 3, 3, 5, 7}, 6);
-        s->kernel_w = rnd_below(8) == 0 ? pick((const int[]){1, 3}, 2) : s->kernel_h;
-        s->stride_h = pick((const int[]){1, 1, 2, 3}, 4);
-        s->stride_w = rnd_below(6) == 0 ? pick((const int[]){1, 2}, 2) : s->stride_h;
-        s->dilation_h = s->dilation_w = rnd_below(8) == 0 ? 2 : 1;
-        s->pad_top = rnd_below(3) ? s->dilation_h * (s->kernel_h / 2) : rnd_below(3);
-        s->pad_left = rnd_below(3) ? s->dilation_w * (s->kernel_w / 2) : rnd_below(3);
-        tc.pad_bottom = rnd_below(4) ? s->pad_top : rnd_below(3);
-        tc.pad_right = rnd_below(4) ? s->pad_left : rnd_below(3);
-        s->in_h = pick(spatial, 17);
-        s->in_w = rnd_below(3) ? s->in_h : pick(spatial, 17);
-        const int kind = rnd_below(6);
-        if (kind == 0) {
-            s->in_channels = s->out_channels = s->group = pick(channels, 17);
-        } else if (kind == 1) {
-            s->group = pick((const int[]){2, 3, 4}, 3);
-            s->in_channels = s->group * (1 + rnd_below(12));
-            s->out_channels = s->group * (1 + rnd_below(12));
-        } else {
-            s->group = 1;
-            s->in_channels = pick(channels, 17);
-            s->out_channels = pick(channels, 17);
-        }
-        if (!finish_shape(&tc)) continue;
-        const double macs = (double)s->batch * s->out_channels * s->out_h * s->out_w * (s->in_channels / s->group) *
-                            s->kernel_h * s->kernel_w;
-        if (macs > 1.5e6) continue; /* seconds under wasm */
-        tc.planes = rnd_below(4) ? 1 : 1 + rnd_below(TRIT_MAX_PLANES);
-        tc.use_bias = rnd_below(3) != 0;
-        tc.use_residual = rnd_below(2);
-        tc.clamp = rnd_below(3);
-        tc.zero_share = pick((const int[]){0, 30, 50, 70, 85, 95, 100}, 7) / 100.0f;
-        tc.symmetric = rnd_below(3) != 0;
-        tc.act_unsigned = rnd_below(2);
-        return tc;
-    }
-}
-
-static test_case fixed_case(int batch, int cin, int h, int w, int cout, int k, int stride, int pad, int group) {
-    test_case tc;
-    memset(&tc, 0, sizeof tc);
-    tc.s = (trit_conv_shape){batch, cin, h, w, cout, 0, 0, k, k, stride, stride, 1, 1, pad, pad, group};
-    tc.pad_bottom = tc.pad_right = pad;
-    finish_shape(&tc);
-    tc.planes = 1, tc.use_bias = 1, tc.use_residual = 1, tc.clamp = 1, tc.zero_share = 0.5f, tc.symmetric = 1;
-    return tc;
-}
-
 int main(int argc, char **argv) {
     const int random_count = argc > 1 ? atoi(argv[1]) : 300;
     test_quantizer();
-    const test_case fixed[] = {
+    test_case fixed[] = { /* symmetric scales, as the 8-bit models have */
         fixed_case(1, 16, 32, 32, 16, 3, 1, 1, 1), fixed_case(1, 16, 32, 32, 32, 3, 2, 1, 1),
         fixed_case(1, 32, 16, 16, 64, 1, 2, 0, 1), fixed_case(1, 64, 8, 8, 64, 3, 1, 1, 1),
         fixed_case(2, 130, 7, 7, 17, 3, 1, 1, 1),  fixed_case(1, 32, 9, 9, 32, 3, 1, 1, 32),
@@ -260,6 +161,7 @@ int main(int argc, char **argv) {
         fixed_case(1, 512, 4, 4, 4, 3, 1, 1, 1),
     };
     const int fixed_count = (int)(sizeof fixed / sizeof fixed[0]);
+    for (int i = 0; i < fixed_count; i++) fixed[i].symmetric = 1;
     for (int i = 0; i < fixed_count; i++) run_case(&fixed[i]);
     test_case asymmetric = fixed[0];
     asymmetric.symmetric = 0, asymmetric.planes = 2;
@@ -275,7 +177,7 @@ int main(int argc, char **argv) {
         run_case(&u);
     }
     for (int i = 0; i < random_count; i++) {
-        test_case tc = random_case();
+        test_case tc = random_case(1);
         run_case(&tc);
     }
     const int total = random_count + fixed_count + 7;
