@@ -2,7 +2,7 @@
 # Trains the model table in one call: on one GPU in about 9 minutes of wall time, or a few steps of every stage
 # anywhere with --smoke (what `make test` runs, on the CPU, so the only unknown left on a GPU is its speed).
 #
-#   bash models/train/gpu_all.sh OUT [--smoke] [--data PATH] [--minutes M] [--export] [--export-only]
+#   bash models/train/gpu_all.sh OUT [--smoke] [--data PATH] [--minutes M] [--stages LIST] [--export] [--export-only]
 #
 # OUT             every run's directory (checkpoint-final.pt, checkpoint.pt, log.txt) under OUT/runs/, each
 #                 process's output under OUT/logs/, OUT/summary.txt: one line per run.
@@ -12,6 +12,10 @@
 # --minutes M     wall-clock minutes for the whole table (default 9). Stage budgets are shares of it; every stage
 #                 anneals its schedule by its deadline (train.py --time-budget), and a stage still running at its
 #                 phase's hard limit gets SIGTERM, which makes train.py save a resumable checkpoint and stop.
+# --stages LIST   which families to train, comma-separated (default r20,r56): r20 = the ResNet-20 table, r56 =
+#                 ResNet-56 float + TTQ/He–Fan, r18 = the large model (CIFAR ResNet-18 float, batch 256, and PTQ at
+#                 85 % zeros distilled from it; compute-bound, so it slows the others: give it a call of its own,
+#                 e.g. --stages r18 --minutes 9)
 # --smoke         a few steps of every stage on a 30-per-class pack, one thread per process: proves the script end
 #                 to end in about a minute on a 2-core CPU.
 # --export        afterwards, export every run with models/export.py to OUT/onnx/ and run `trit eval --limit 100`
@@ -27,12 +31,13 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-out="" smoke=0 data="" minutes=9 export=0 export_only=0
+out="" smoke=0 data="" minutes=9 export=0 export_only=0 stages=r20,r56
 while (($#)); do
     case $1 in
         --smoke) smoke=1 ;;
         --data) data=${2:?--data needs a path}; shift ;;
         --minutes) minutes=${2:?--minutes needs a number}; shift ;;
+        --stages) stages=${2:?--stages needs a list}; shift ;;
         --export) export=1 ;;
         --export-only) export=1 export_only=1 ;;
         -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -42,6 +47,11 @@ while (($#)); do
     shift
 done
 [[ -n $out ]] || { echo "gpu_all.sh: error: name the output folder: gpu_all.sh OUT [--smoke]" >&2; exit 2; }
+for stage in ${stages//,/ }; do
+    [[ $stage == r20 || $stage == r56 || $stage == r18 ]] || {
+        echo "gpu_all.sh: error: unknown stage $stage in --stages (r20, r56, r18)" >&2; exit 2; }
+done
+want() { [[ ,$stages, == *,$1,* ]]; }
 mkdir -p "$out/runs" "$out/logs" || exit 2
 out=$(cd "$out" && pwd)
 
@@ -126,10 +136,13 @@ except TrainError as e:
     sys.exit("gpu_all.sh: error: %s" % e)
 EOF
     echo "gpu_all.sh: phase A (float bases) with ${budget_a} min budgets, data $data"
-    start resnet20-float --arch resnet20 --method float --epochs "$float_epochs" --lr 0.1 --wd 5e-4 \
+    # r20: the base. r56: the ResNet-56 base, and the teacher of the ResNet-20s when it is the more accurate.
+    want r20 && start resnet20-float --arch resnet20 --method float --epochs "$float_epochs" --lr 0.1 \
+        --wd 5e-4 --schedule cosine --warmup 1 --time-budget "$budget_a"
+    want r56 && start resnet56-float --arch resnet56 --method float --epochs "$float_epochs" --lr 0.1 --wd 5e-4 \
         --schedule cosine --warmup 1 --time-budget "$budget_a"
-    start resnet56-float --arch resnet56 --method float --epochs "$float_epochs" --lr 0.1 --wd 5e-4 \
-        --schedule cosine --warmup 1 --time-budget "$budget_a"
+    want r18 && start resnet18-float --arch resnet18 --method float --epochs "$float_epochs" --batch $((2 * batch)) \
+        --lr 0.2 --wd 5e-4 --schedule cosine --warmup 1 --time-budget "$budget_a"
     wait_phase "$limit_a"
 
     base20=$(final resnet20-float) base56=$(final resnet56-float)
@@ -150,7 +163,7 @@ print(best)
 EOF
     )
     echo "gpu_all.sh: phase B (ternary) with ${budget_b} min budgets; ResNet-20 teacher $teacher20"
-    if [[ -f $base20 ]]; then
+    if want r20 && [[ -f $base20 ]]; then
         kd20=(--init "$base20" --teacher "$teacher20" --kd-alpha 0.5 --kd-temp 4 --epochs "$tern_epochs"
               --schedule cosine --warmup 0.5 --time-budget "$budget_b")
         start resnet20-ttq --arch resnet20 --method ttq --lr 0.02 --wd 2e-4 "${kd20[@]}"
@@ -158,16 +171,25 @@ EOF
         start resnet20-hefan2 --arch resnet20 --method hefan2 --lr 0.02 --wd 3e-4 --nesterov "${kd20[@]}"
         start resnet20-tga --arch resnet20 --method tga --lr 0.02 --wd 3e-4 --nesterov "${kd20[@]}"
         start resnet20-ptq --arch resnet20 --method ptq --ptq-sparsity 0.6 --lr 0.02 --wd 1e-4 "${kd20[@]}"
-    else
+    elif want r20; then
         failed+=("resnet20 ternary stages (no resnet20-float checkpoint)")
     fi
-    if [[ -f $base56 ]]; then
+    if want r56 && [[ -f $base56 ]]; then
         kd56=(--init "$base56" --teacher "$base56" --kd-alpha 0.5 --kd-temp 4 --epochs "$tern_epochs"
               --schedule cosine --warmup 0.5 --time-budget "$budget_b")
         start resnet56-ttq --arch resnet56 --method ttq --lr 0.02 --wd 2e-4 "${kd56[@]}"
         start resnet56-hefan --arch resnet56 --method hefan --lr 0.02 --wd 3e-4 --nesterov "${kd56[@]}"
-    else
+    elif want r56; then
         failed+=("resnet56 ternary stages (no resnet56-float checkpoint)")
+    fi
+    base18=$(final resnet18-float)
+    [[ -f $base18 ]] || base18=$out/runs/resnet18-float/checkpoint.pt
+    if want r18 && [[ -f $base18 ]]; then
+        start resnet18-ptq --arch resnet18 --method ptq --ptq-sparsity 0.85 --init "$base18" --teacher "$base18" \
+            --kd-alpha 0.5 --kd-temp 4 --epochs "$tern_epochs" --batch $((2 * batch)) --lr 0.04 --wd 1e-4 \
+            --schedule cosine --warmup 0.5 --time-budget "$budget_b"
+    elif want r18; then
+        failed+=("resnet18 PTQ stage (no resnet18-float checkpoint)")
     fi
     wait_phase "$limit_b"
     echo "gpu_all.sh: training took $((SECONDS - t0)) s"

@@ -352,11 +352,12 @@ class GpuScriptSmokeTest(unittest.TestCase):
     def test_smoke_trains_every_stage_and_exports_models_trit_accepts(self):
         out = os.path.join(TMP, "gpu-smoke")
         p = subprocess.run(["bash", os.path.join(TRAIN_DIR, "gpu_all.sh"), out, "--smoke", "--export", "--data",
-                            os.path.join(TMP, "cifar")], capture_output=True, text=True, timeout=900,
-                           env=dict(os.environ, PY=PY))
+                            os.path.join(TMP, "cifar"), "--stages", "r20,r56,r18"], capture_output=True, text=True,
+                           timeout=900, env=dict(os.environ, PY=PY))
         self.assertEqual(p.returncode, 0, p.stdout[-3000:] + p.stderr[-3000:])
         names = ["resnet20-float", "resnet20-ttq", "resnet20-hefan", "resnet20-hefan2", "resnet20-tga",
-                 "resnet20-ptq", "resnet56-float", "resnet56-ttq", "resnet56-hefan"]
+                 "resnet20-ptq", "resnet56-float", "resnet56-ttq", "resnet56-hefan", "resnet18-float",
+                 "resnet18-ptq"]
         for name in names:
             self.assertTrue(os.path.isfile(os.path.join(out, "runs", name, "checkpoint-final.pt")), name)
             model = os.path.join(out, "onnx", name + ".onnx")
@@ -367,10 +368,14 @@ class GpuScriptSmokeTest(unittest.TestCase):
         self.assertEqual(len(summary.strip().splitlines()), len(names))
         # re-running continues from the checkpoints: nothing is trained again
         p = subprocess.run(["bash", os.path.join(TRAIN_DIR, "gpu_all.sh"), out, "--smoke", "--data",
-                            os.path.join(TMP, "cifar")], capture_output=True, text=True, timeout=900,
-                           env=dict(os.environ, PY=PY))
+                            os.path.join(TMP, "cifar"), "--stages", "r20"], capture_output=True, text=True,
+                           timeout=900, env=dict(os.environ, PY=PY))
         self.assertEqual(p.returncode, 0, p.stderr[-3000:])
         self.assertIn("resumed", read_text(os.path.join(out, "logs", "resnet20-ttq.out")))
+        bad = subprocess.run(["bash", os.path.join(TRAIN_DIR, "gpu_all.sh"), out, "--stages", "r99"],
+                             capture_output=True, text=True)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("unknown stage r99", bad.stderr)
 
 
 if __name__ == "__main__":
