@@ -5,9 +5,39 @@ const $ = (id) => document.getElementById(id);
 const TOP_K = 5;
 const LATENCY_WINDOW = 30; // frames in the median inference time
 const MAX_STILL_SIDE = 1280; // browser-decoded stills are shrunk to this for display and preview
+// "Not sure" below this top probability, or when the first leads the second by less than this margin.
+// Chosen from resnet20-ttq on the 10,000 CIFAR-10 test pictures (web/calibrate.mjs, numbers in
+// web/README.md): below either line the top answer is right less than half the time.
+const UNSURE = { probability: 0.5, margin: 0.2 };
+// Example pictures: CIFAR-10 test images (web/examples/, 32×32 JPEG as in the test set).
+const EXAMPLES = [
+    { file: 'airplane-0004.jpg', truth: 'airplane' },
+    { file: 'automobile-0005.jpg', truth: 'automobile' },
+    { file: 'bird-0003.jpg', truth: 'bird' },
+    { file: 'cat-0033.jpg', truth: 'cat' },
+    { file: 'frog-0004.jpg', truth: 'frog' },
+    { file: 'horse-0003.jpg', truth: 'horse' },
+    { file: 'ship-0000.jpg', truth: 'ship' },
+    { file: 'cat-0004.jpg', truth: 'cat', wrong: true }, // every shipped model says dog (98–99 %)
+];
+// One line per training method (trit.method in the model's metadata; models/README.md has the details).
+const METHODS = {
+    float: 'float — ordinary 32-bit weights: the reference the ternary models are measured against.',
+    ttq: 'ttq — Trained Ternary Quantization (Zhu et al. 2017): weights below a threshold become 0, the rest +Wp or −Wn, two scales per layer learned in training.',
+    hefan: 'hefan — He & Fan’s ternary fine-tuning: one scale per layer set from the weights’ mean size, trained with a straight-through gradient.',
+    hefan2: 'hefan2 — He & Fan with residual expansion: each weight is the sum of two ternary planes (the second fixes the first’s error), about twice the bits.',
+    tga: 'tga — He & Fan’s trainable-threshold ternarization (CVPR 2019): the zero band of each layer is learned too.',
+    ptq: 'ptq — pruned ternary quantization: a fixed share of the smallest weights (here 60 %) is set to 0, the rest ±1 times a scale.',
+};
 
+const params = new URLSearchParams(location.search);
 const state = {
     models: [],
+    smoothed: null,        // EMA of the class probabilities over camera frames (by class index)
+    alpha: clampAlpha(params.get('smooth')),
+    latencies: { camera: [], still: [] }, // network ms per source
+    prepTimes: { camera: [], still: [] }, // decode + resize ms per source
+    failure: null,         // { text, retry } of a failed download, shown with a Retry button
     modelId: null,        // the model that is loaded and in use
     pendingModelId: null, // the model being loaded
     info: null,
@@ -17,7 +47,6 @@ const state = {
     busy: false,           // a classify request is in flight
     pendingStill: null,    // a still image waiting for the worker
     skipped: 0,
-    latencies: [],
     resultTimes: [],
     lastFrame: null,       // { data, width, height } of the camera frame behind the shown result
     stillGeneration: 0,
@@ -27,33 +56,56 @@ const state = {
     frameCallback: null,   // { id, cancel } of the pending requestVideoFrameCallback / rAF
 };
 
+function clampAlpha(text) {
+    const a = Number.parseFloat(text);
+    return Number.isFinite(a) && a > 0 && a <= 1 ? a : 0.25;
+}
+
 // ---- worker plumbing -----------------------------------------------------------------------------
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+let worker = null;
 const pending = new Map();
 let nextId = 1;
 
+// (Re)starts the worker; a Retry after the worker itself failed to start makes a new one.
+function startWorker() {
+    worker?.terminate();
+    for (const [id, waiter] of pending) {
+        pending.delete(id);
+        waiter.reject(Object.assign(new Error('the inference worker was restarted'), { code: 'ABORTED' }));
+    }
+    state.busy = false;
+    worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    worker.failed = false;
+    worker.onmessage = ({ data }) => {
+        if (data.type === 'progress') return showProgress(data);
+        if (data.type === 'ready') return;
+        const waiter = pending.get(data.id);
+        if (!waiter) return;
+        pending.delete(data.id);
+        if (data.liveModels !== undefined) document.documentElement.dataset.liveModels = String(data.liveModels);
+        if (data.ok) waiter.resolve(data);
+        else waiter.reject(Object.assign(new Error(data.error.message), data.error, { reply: data }));
+    };
+    worker.onerror = (event) => {
+        event.preventDefault();
+        worker.failed = true;
+        for (const [id, waiter] of pending) {
+            pending.delete(id);
+            waiter.reject(Object.assign(new Error(event.message || 'the worker script did not load'), { code: 'WORKER' }));
+        }
+        setEngineBadge('engine: failed', 'bad');
+        showFailure('The engine could not be started (the page’s worker script did not load). Check the connection and retry.',
+            event.message, () => { startWorker(); return state.models.length ? switchModel(state.pendingModelId ?? state.modelId ?? state.models[0].id) : loadManifest(); });
+    };
+}
+startWorker();
+
 function request(type, fields = {}, transfer = []) {
     const id = nextId++;
+    if (worker.failed) return Promise.reject(Object.assign(new Error('the inference worker is not running'), { code: 'WORKER' }));
     worker.postMessage({ type, id, ...fields }, transfer);
     return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
 }
-
-worker.onmessage = ({ data }) => {
-    if (data.type === 'progress') return showProgress(data);
-    if (data.type === 'ready') return;
-    const waiter = pending.get(data.id);
-    if (!waiter) return;
-    pending.delete(data.id);
-    if (data.liveModels !== undefined) document.documentElement.dataset.liveModels = String(data.liveModels);
-    if (data.ok) waiter.resolve(data);
-    else waiter.reject(Object.assign(new Error(data.error.message), data.error, { reply: data }));
-};
-worker.onerror = (event) => {
-    event.preventDefault();
-    showAlert(`The inference worker failed to start: ${event.message || 'see the browser console'}. ` +
-        'Is the page served by `make serve` (it needs ../js_sdk/trit.js)?');
-    setEngineBadge('engine: failed', 'bad');
-};
 
 // ---- small helpers -------------------------------------------------------------------------------
 function formatBytes(n) {
@@ -80,6 +132,49 @@ function setEngineBadge(text, kind) {
     badge.dataset.kind = kind ?? '';
 }
 
+// The line at the top of the results panel: what is loading, or what failed (with Retry).
+function setLoadStatus(text, kind = 'busy') {
+    $('load-text').textContent = text;
+    $('load-status').dataset.kind = kind;
+    $('load-status').hidden = kind === 'ok';
+    $('retry').hidden = kind !== 'failed';
+    document.documentElement.dataset.load = kind;
+}
+
+// A download failed: a plain sentence, the technical reason in smaller print, and a Retry button.
+function showFailure(text, reason, retry) {
+    state.failure = { text, retry };
+    setLoadStatus(text, 'failed');
+    if (reason) {
+        const small = document.createElement('small');
+        small.className = 'reason';
+        small.textContent = ` (${reason.replace(/\.$/, '')})`;
+        $('load-text').append(small);
+    }
+    updateEmptyMessage();
+}
+
+$('retry').addEventListener('click', async () => {
+    const failure = state.failure;
+    if (!failure) return;
+    state.failure = null;
+    setLoadStatus('Retrying…');
+    await failure.retry();
+});
+
+// A failed download in plain words: which file, and whether the network or the server said no.
+function plainLoadError(err, what) {
+    const fromEngine = /wasm|engine/i.test(err.message) && err.code !== 'TRIT_ERROR_FORMAT';
+    const thing = fromEngine ? 'the engine (trit.wasm)' : what;
+    if (err.code === 'FETCH' || err.code === 'WORKER' || err.code === 'WASM' || /fetch|network/i.test(err.message)) {
+        const status = /HTTP (\d+)/.exec(err.message)?.[1];
+        return status ? `Could not download ${thing}: the server answered ${status}${status === '404' ? ' (not found)' : ''}.`
+            : `Could not download ${thing}: the connection failed (offline, or the server is not reachable).`;
+    }
+    return `Could not load ${thing}: ${err.message.replace(/\.?$/, '.')}`;
+}
+
+const progressSeen = { engine: null, model: null };
 function showProgress({ what, loaded, total }) {
     const bar = $(what === 'engine' ? 'wasm-progress' : 'model-progress');
     const text = $(what === 'engine' ? 'wasm-progress-text' : 'model-progress-text');
@@ -91,7 +186,18 @@ function showProgress({ what, loaded, total }) {
         bar.removeAttribute('value'); // indeterminate
         text.textContent = formatBytes(loaded);
     }
+    progressSeen[what] = { loaded, total };
+    if (state.pendingModelId) {
+        const parts = [];
+        for (const [key, name] of [['model', 'model'], ['engine', 'engine']]) {
+            const p = progressSeen[key];
+            if (!p || (key === 'engine' && p.loaded >= p.total)) continue;
+            parts.push(`${name} ${formatKB(p.loaded)}${p.total > 0 ? ` / ${formatKB(p.total)}` : ''} kB`);
+        }
+        if (parts.length) setLoadStatus(`Loading ${parts.join(', ')}`);
+    }
 }
+const formatKB = (n) => String(Math.round(n / 1000));
 
 // ---- models --------------------------------------------------------------------------------------
 function modelLabel(m) {
@@ -116,24 +222,34 @@ function describeModel(m, info) {
 
 async function loadManifest() {
     let manifest;
+    setLoadStatus('Loading the list of models…');
+    setEngineBadge('engine: waiting for the model list');
     try {
         const response = await fetch('models.json', { cache: 'no-cache' });
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { code: 'FETCH' });
         manifest = await response.json();
     } catch (err) {
-        showAlert(`Could not read the model list (models.json): ${err.message}.`);
+        setEngineBadge('engine: no model', 'bad');
+        $('model-select').replaceChildren(new Option('(no model list)', ''));
+        $('model-select').disabled = true;
+        showFailure(plainLoadError(err, 'the list of models (models.json)'), err.message, loadManifest);
         return;
     }
     state.models = manifest.models ?? [];
     const select = $('model-select');
+    select.disabled = false;
     select.replaceChildren(...state.models.map((m) => new Option(modelLabel(m), m.id)));
     if (state.models.length === 0) {
         showAlert('No models found. Build or download them first (see the README), then reload.');
+        setLoadStatus('No models found: build or download them first (see the README), then reload.', 'failed');
+        $('retry').hidden = true;
+        setEngineBadge('engine: no model', 'bad');
         select.disabled = true;
         return;
     }
-    const wanted = new URLSearchParams(location.search).get('model');
+    const wanted = params.get('model');
     const first = state.models.find((m) => m.id === wanted || m.name === wanted) ?? state.models[0];
+    showClasses(first.labels); // the classes are known before the model arrives
     select.value = first.id;
     await switchModel(first.id);
 }
@@ -154,7 +270,9 @@ async function switchModel(id) {
     describeModel(m, null);
     $('model-progress').value = 0;
     $('model-progress-text').textContent = '…';
-    const params = new URLSearchParams(location.search);
+    progressSeen.model = null;
+    setLoadStatus(`Loading model 0${m.bytes ? ` / ${formatKB(m.bytes)}` : ''} kB`);
+    updateEmptyMessage();
     const simd = params.get('simd') === '0' ? false : params.get('simd') === '1' ? true : undefined;
     try {
         const reply = await request('load', { url: new URL(m.url, location.href).href, simd });
@@ -162,8 +280,14 @@ async function switchModel(id) {
         state.modelId = id;
         state.info = readInfo(reply.info);
         state.preprocess = state.info.preprocess;
+        state.smoothed = null;
         document.documentElement.dataset.model = 'ready';
         $('alert').hidden = true;
+        state.failure = null;
+        setLoadStatus('', 'ok');
+        showClasses(state.info.labels?.length ? state.info.labels : m.labels);
+        showSize(m, state.info);
+        updateEmptyMessage();
         m.engineSparsity = state.info.sparsity;
         const option = [...$('model-select').options].find((o) => o.value === id);
         if (option) option.textContent = modelLabel(m);
@@ -173,14 +297,18 @@ async function switchModel(id) {
         reclassifyStill();
     } catch (err) {
         if (state.pendingModelId !== id) return;
+        if (err.code === 'ABORTED' && /restarted/.test(err.message)) return;
         document.documentElement.dataset.model = state.modelId ? 'ready' : 'error';
         const was = state.models.find((x) => x.id === state.modelId);
-        showAlert(`Could not load the model “${m.name}”: ${err.message.replace(/\.?$/, '.')}` +
-            (was ? ` Still using “${was.name}”.` : ''));
+        const plain = plainLoadError(err, `the model “${m.name}”`); // shown with Retry in the results panel
         $('model-progress-text').textContent = 'failed';
         $('model-select').value = state.modelId ?? id;
         if (was) describeModel(was, state.info);
         setEngineBadge(state.modelId ? 'engine: ready' : 'engine: no model', state.modelId ? 'ok' : 'bad');
+        showFailure(plain + (was ? ` Still using “${was.name}”.` : ''), err.message, () => {
+            $('model-select').value = id;
+            return switchModel(id);
+        });
     } finally {
         if (state.pendingModelId === id) state.pendingModelId = null;
     }
@@ -190,7 +318,15 @@ $('model-select').addEventListener('change', (e) => switchModel(e.target.value))
 function showModelInfo(m, info) {
     describeModel(m, info);
     setEngineBadge('engine: ready', 'ok');
+    const method = info.metadata?.['trit.method'] ?? m.method;
+    $('model-method').textContent = METHODS[method] ?? (method ? `${method}: see models/README.md.` : '');
+    if (info.bitsPerWeight) {
+        $('footer-bits').textContent = `with its scales${info.metadata?.['trit.notes']?.includes('int8') ? ' and the 8-bit first and last layers' : ''}, ` +
+            `this model file takes ${info.bitsPerWeight.toFixed(2)} bits per weight (${info.fileBytes.toLocaleString('en')} B × 8 / ` +
+            `${info.parameters.toLocaleString('en')} weights)`;
+    }
     const simdBadge = $('simd-badge');
+    simdBadge.hidden = false;
     simdBadge.textContent = info.simd ? 'SIMD: on' : 'SIMD: off';
     simdBadge.dataset.kind = info.simd ? 'ok' : 'warn';
     const rows = [
@@ -266,11 +402,33 @@ const resultRows = [];
     }
 })();
 
-function showResults(top, ms) {
+// One answer from the worker. reply.top holds every class (sorted); camera frames are averaged
+// (EMA of the probability vector, weight state.alpha for the newest), stills are shown as they are.
+function showAnswer(reply, source) {
+    const raw = reply.top;
+    const n = Math.max(...raw.map((r) => r.index)) + 1;
+    const labels = [];
+    const p = new Float64Array(n);
+    for (const r of raw) {
+        p[r.index] = r.probability;
+        labels[r.index] = r.label || `class ${r.index}`;
+    }
+    if (source === 'camera' && state.smoothed?.length === n && state.alpha < 1) {
+        for (let i = 0; i < n; i++) state.smoothed[i] += state.alpha * (p[i] - state.smoothed[i]);
+    } else {
+        state.smoothed = source === 'camera' ? p : null;
+    }
+    const shown = [...(state.smoothed ?? p)].map((probability, index) => ({ index, label: labels[index], probability }))
+        .sort((a, b) => b.probability - a.probability).slice(0, TOP_K);
+    showResults(shown, reply.timing, source);
+    showRaw(raw, reply.timing, reply.ms);
+}
+
+function showResults(top, timing, source) {
     top.forEach((r, i) => {
         const row = resultRows[i];
         row.li.hidden = false;
-        row.label.textContent = r.label || `class ${r.index}`;
+        row.label.textContent = r.label;
         row.fill.style.width = `${(100 * r.probability).toFixed(1)}%`;
         row.prob.textContent = `${(100 * r.probability).toFixed(1)} %`;
         row.li.dataset.index = String(r.index);
@@ -280,14 +438,26 @@ function showResults(top, ms) {
     $('results-empty').hidden = top.length > 0;
     $('results').dataset.count = String(top.length);
     $('results').dataset.updates = String((Number($('results').dataset.updates) || 0) + 1);
-    const best = top[0] ? (top[0].label || `class ${top[0].index}`) : null;
+    const unsure = showVerdict(top);
+    const best = top[0] ? `${top[0].label}${unsure ? ' (not sure)' : ''}` : null;
     if (best !== state.lastTopLabel) { // announce changes only, not every frame
         state.lastTopLabel = best;
         $('top-announcer').textContent = best ? `Top guess: ${best}, ${(100 * top[0].probability).toFixed(0)} percent` : '';
     }
-    state.latencies.push(ms);
-    if (state.latencies.length > LATENCY_WINDOW) state.latencies.shift();
-    $('stat-latency').textContent = `${median(state.latencies).toFixed(1)} ms`;
+    if (timing) {
+        const push = (list, v) => { list.push(v); if (list.length > LATENCY_WINDOW) list.shift(); };
+        push(state.latencies[source], timing.runMs);
+        push(state.prepTimes[source], timing.preprocessMs);
+        const many = state.latencies[source].length > 1;
+        $('stat-latency-name').textContent = source === 'camera' ? 'Network (camera)' : 'Network (this picture)';
+        $('stat-prep-name').textContent = source === 'camera' ? 'Resize (camera)' : 'Decode + resize (picture)';
+        $('stat-latency').textContent = `${(many ? median(state.latencies[source]) : timing.runMs).toFixed(1)} ms`;
+        $('stat-prep').textContent = `${(many ? median(state.prepTimes[source]) : timing.preprocessMs).toFixed(1)} ms`;
+        $('stat-latency').title = source === 'camera' ? `The network alone (engine run), median of the last ${state.latencies.camera.length} camera frames`
+            : 'The network alone (engine run) on this picture';
+        $('stat-prep').title = source === 'camera' ? 'Resizing, cropping and normalising the camera frame, median'
+            : 'Decoding, resizing, cropping and normalising this picture';
+    }
     const now = performance.now();
     state.resultTimes.push(now);
     while (state.resultTimes.length && now - state.resultTimes[0] > 2000) state.resultTimes.shift();
@@ -296,6 +466,96 @@ function showResults(top, ms) {
         $('stat-fps').textContent = (span > 0 ? (state.resultTimes.length - 1) / span : 0).toFixed(1);
     }
     $('stat-skipped').textContent = String(state.skipped);
+}
+
+// The big answer under the picture, and the winner among the class chips. Returns whether it is "not sure".
+function showVerdict(top) {
+    const verdict = $('verdict');
+    const [a, b] = top;
+    for (const chip of $('classes').children) delete chip.dataset.winner;
+    if (!a) {
+        verdict.dataset.state = 'empty';
+        $('verdict-label').textContent = '—';
+        $('verdict-prob').textContent = '';
+        $('verdict-note').textContent = '';
+        $('verdict-fill').style.width = '0';
+        return false;
+    }
+    const margin = a.probability - (b?.probability ?? 0);
+    const unsure = a.probability < UNSURE.probability || margin < UNSURE.margin;
+    verdict.dataset.state = unsure ? 'unsure' : 'sure';
+    $('verdict-label').textContent = a.label;
+    $('verdict-prob').textContent = `${(100 * a.probability).toFixed(0)} %`;
+    $('verdict-fill').style.width = `${(100 * a.probability).toFixed(1)}%`;
+    $('verdict-note').textContent = unsure ? `Not sure${b ? ` — or ${b.label} (${(100 * b.probability).toFixed(0)} %)` : ''}` : '';
+    const chip = $('classes').children[a.index];
+    if (chip) chip.dataset.winner = unsure ? 'unsure' : 'sure';
+    return unsure;
+}
+
+function showRaw(raw, timing, ms) {
+    $('raw-rows').replaceChildren(...raw.map((r) => {
+        const tr = document.createElement('tr');
+        const [c, v] = [document.createElement('td'), document.createElement('td')];
+        c.textContent = r.label || `class ${r.index}`;
+        v.textContent = (100 * r.probability).toFixed(2) + ' %';
+        tr.append(c, v);
+        return tr;
+    }));
+    $('raw-timing').textContent = timing ? `This frame: network ${timing.runMs.toFixed(2)} ms, decode + resize ` +
+        `${timing.preprocessMs.toFixed(2)} ms, worker total ${ms.toFixed(2)} ms (with the copy and the preview).` : '';
+}
+
+// The class chips: the model's labels (from the model list before the model arrives, then from the model).
+function showClasses(labels) {
+    const list = $('classes');
+    if (!labels?.length) {
+        list.replaceChildren();
+        $('knows-text').hidden = true;
+        return;
+    }
+    if ([...list.children].map((li) => li.textContent).join() === labels.join()) return;
+    list.replaceChildren(...labels.map((label, i) => {
+        const li = document.createElement('li');
+        li.className = 'chip';
+        li.dataset.index = String(i);
+        li.textContent = label;
+        return li;
+    }));
+    $('knows-text').hidden = false;
+    const cifar = labels.length === 10 && labels[0] === 'airplane';
+    $('knows-text').textContent = cifar
+        ? 'It was trained on 32×32 pictures of these 10 things (CIFAR-10) and always answers one of them: ' +
+          'a squirrel or a bus still comes out as one of these, so watch the “not sure” mark.'
+        : `It always answers one of these ${labels.length} classes, whatever it is shown.`;
+}
+
+function clearResults() {
+    for (const row of resultRows) row.li.hidden = true;
+    $('results').dataset.count = '0';
+    state.smoothed = null;
+    state.lastTopLabel = null;
+    state.lastFrame = null;
+    $('top-announcer').textContent = '';
+    $('raw-rows').replaceChildren();
+    $('raw-timing').textContent = '';
+    showVerdict([]);
+    updateEmptyMessage();
+}
+
+// What the results panel says while there is nothing to show.
+function updateEmptyMessage() {
+    const empty = $('results-empty');
+    empty.hidden = $('results').dataset.count > 0;
+    let text = 'Nothing classified yet: start the camera, pick an example or choose an image.';
+    if (!state.modelId) {
+        const waiting = state.source === 'camera' ? 'The camera is on; answers start once the model has loaded.'
+            : state.pendingStill ? 'Your picture will be classified as soon as the model has loaded.' : 'The model is loading…';
+        text = state.failure ? `No model is loaded${state.source ? ', so nothing can be classified' : ''}: see the message above and press Retry.`
+            : waiting;
+    }
+    empty.textContent = text;
+    document.documentElement.dataset.empty = empty.hidden ? '' : text;
 }
 
 function showPreview(preview) {
@@ -347,7 +607,9 @@ async function classifyPixels(pixels, encoded) {
     state.busy = true;
     try {
         const transfer = pixels ? [pixels.data] : [];
-        const reply = await request('classify', { pixels, encoded, topK: TOP_K, preprocess: state.preprocess }, transfer);
+        // Every class: the page averages the whole probability vector over camera frames.
+        const classes = state.info?.outputShape?.at(-1) || TOP_K;
+        const reply = await request('classify', { pixels, encoded, topK: Math.max(classes, TOP_K), preprocess: state.preprocess }, transfer);
         return reply;
     } finally {
         state.busy = false;
@@ -423,6 +685,9 @@ async function startCamera(deviceId) {
         track.addEventListener('ended', () => { stopCamera(); cameraMessage('The camera was disconnected.'); });
         cameraMessage(`Camera on: ${track.label || 'camera'} (${video.videoWidth}×${video.videoHeight}).`);
         document.documentElement.dataset.camera = 'on';
+        state.example = null;
+        $('example-outcome').textContent = '';
+        updateEmptyMessage();
         await listCameras();
         scheduleFrame();
     } catch (err) {
@@ -446,6 +711,8 @@ function stopCamera({ keepMessage = false } = {}) {
         $('stage').dataset.source = '';
         drawCrop(null);
         $('stat-fps').textContent = '—';
+        clearResults(); // the last frame's answer is not about anything on screen any more
+        $('net-input').getContext('2d').clearRect(0, 0, $('net-input').width, $('net-input').height);
     }
     $('camera-stop').disabled = true;
     document.documentElement.dataset.camera = 'off';
@@ -494,8 +761,8 @@ function onFrame() {
     classifyPixels({ data: image.data.buffer, width, height })
         .then((reply) => {
             if (state.source !== 'camera' || generation !== state.stillGeneration) return;
-            state.lastFrame = { data: new Uint8Array(reply.pixels.data), width, height, top: reply.top };
-            showResults(reply.top, reply.ms);
+            state.lastFrame = { data: new Uint8Array(reply.pixels.data), width, height, top: reply.top.slice(0, TOP_K) };
+            showAnswer(reply, 'camera');
             showPreview(reply.preview);
         })
         .catch((err) => {
@@ -510,8 +777,10 @@ $('camera-select').addEventListener('change', (e) => startCamera(e.target.value)
 navigator.mediaDevices?.addEventListener?.('devicechange', () => { if (state.stream) listCameras(); });
 
 // ---- still images (file picker, drag and drop, paste) ------------------------------------------------
-async function useImageFile(file) {
+async function useImageFile(file, example = null) {
     if (!file) return;
+    state.example = example;
+    $('example-outcome').textContent = '';
     if (file.type && !file.type.startsWith('image/')) {
         showAlert(`“${file.name}” is not an image (${file.type}).`);
         return;
@@ -537,11 +806,14 @@ async function useImageFile(file) {
         const ctx = still.getContext('2d', { willReadFrequently: true });
         ctx.drawImage(bitmap, 0, 0, width, height);
         bitmap.close();
+        // Small pictures (the 32×32 examples) are shown enlarged with their pixels, not blurred.
+        still.style.imageRendering = Math.max(width, height) <= 256 ? 'pixelated' : '';
         pixels = { data: ctx.getImageData(0, 0, width, height).data.buffer, width, height };
         setStageSize(width, height);
     }
     state.source = 'still';
     $('stage').dataset.source = 'still';
+    clearResults();
     still.setAttribute('aria-label', `The image being classified: ${file.name || 'pasted image'}`);
     state.pendingStill = { encoded, pixels, name: file.name || 'pasted image', generation };
     state.lastStill = state.pendingStill;
@@ -550,7 +822,8 @@ async function useImageFile(file) {
 
 // Sends the waiting still image (only the latest) once the worker is free.
 async function pumpStill() {
-    if (state.busy || !state.pendingStill || !state.modelId) return;
+    if (!state.modelId) return updateEmptyMessage(); // says the picture waits for the model (or for Retry)
+    if (state.busy || !state.pendingStill) return;
     const { encoded, pixels, name, generation } = state.pendingStill;
     state.pendingStill = null;
     // Copies, so the still can be classified again after a model switch.
@@ -558,9 +831,10 @@ async function pumpStill() {
     try {
         const reply = await classifyPixels(sendPixels, encoded.slice(0));
         if (generation === state.stillGeneration && state.source === 'still') {
-            showResults(reply.top, reply.ms);
+            showAnswer(reply, 'still');
             showPreview(reply.preview);
             $('stage').dataset.classified = name;
+            showExampleOutcome(reply.top[0]);
         }
     } catch (err) {
         if (generation === state.stillGeneration) showAlert(`Could not classify “${name}”: ${err.message}`);
@@ -759,6 +1033,102 @@ matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
     drawSparsity();
     if (state.layerCodes) drawWeights(state.layerCodes);
 });
+
+// ---- example pictures --------------------------------------------------------------------------------
+(function buildExamples() {
+    const list = $('examples');
+    for (const example of EXAMPLES) {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'example';
+        button.id = `example-${example.file.replace(/\.\w+$/, '')}`;
+        button.dataset.truth = example.truth;
+        const img = document.createElement('img');
+        img.src = `examples/${example.file}`;
+        img.alt = `Example: a ${example.truth} (CIFAR-10 test picture)`;
+        img.width = img.height = 56;
+        button.append(img);
+        button.addEventListener('click', async () => {
+            let blob;
+            try {
+                const response = await fetch(img.src);
+                if (!response.ok) throw new Error(`HTTP ${response.status}`);
+                blob = await response.blob();
+            } catch (err) {
+                showAlert(`Could not download the example picture (${err.message}).`);
+                return;
+            }
+            useImageFile(new File([blob], example.file, { type: blob.type || 'image/jpeg' }), example);
+        });
+        list.append(button);
+    }
+    const outcome = document.createElement('p');
+    outcome.id = 'example-outcome';
+    outcome.className = 'example-outcome';
+    outcome.setAttribute('role', 'status');
+    list.after(outcome);
+})();
+
+// After an example: what it really is, and whether the model got it right.
+function showExampleOutcome(top1) {
+    const example = state.example;
+    if (!example || !top1) return;
+    const said = top1.label || `class ${top1.index}`;
+    const right = said === example.truth;
+    $('example-outcome').textContent = right
+        ? `Right: this test picture is a ${example.truth}.`
+        : `Wrong: this test picture is a ${example.truth}, the model says ${said}.`;
+    $('example-outcome').dataset.right = String(right);
+}
+
+(function listMethods() {
+    $('methods').replaceChildren(...Object.entries(METHODS).flatMap(([name, line]) => {
+        const dt = document.createElement('dt');
+        const dd = document.createElement('dd');
+        dt.textContent = name;
+        dd.textContent = line.slice(line.indexOf('—') + 2);
+        return [dt, dd];
+    }));
+})();
+
+// Two bars: the float32 weights of the same network against this file (and its download).
+function showSize(m, info) {
+    const floatBytes = 4 * info.parameters;
+    const rows = [
+        ['float32 weights', floatBytes, 'float'],
+        [`this file (${m.name})`, info.fileBytes, 'file'],
+    ];
+    const download = m.url.endsWith('.gz') ? m.bytes : m.gzipBytes;
+    if (download) rows.push(['as downloaded (gzip)', download, 'gzip']);
+    $('size-bars').replaceChildren(...rows.map(([name, bytes, kind]) => {
+        const row = document.createElement('div');
+        row.className = 'size-row';
+        row.dataset.kind = kind;
+        row.dataset.bytes = String(bytes);
+        row.innerHTML = '<span class="size-name"></span><span class="size-track"><span class="size-fill"></span></span><span class="size-value"></span>';
+        row.querySelector('.size-name').textContent = name;
+        row.querySelector('.size-fill').style.width = `${Math.max(0.5, (100 * bytes) / floatBytes).toFixed(2)}%`;
+        row.querySelector('.size-value').textContent = formatBytes(bytes);
+        return row;
+    }));
+    $('size-caption').textContent = `${info.parameters.toLocaleString('en')} weights: ${formatBytes(floatBytes)} as float32 ` +
+        `(the float ResNet-20 ONNX file is 1.08 MB, models/README.md); this file is ${(floatBytes / info.fileBytes).toFixed(1)}× smaller, ` +
+        `${info.bitsPerWeight.toFixed(2)} bits per weight.`;
+}
+
+$('smoothing').value = String(state.alpha);
+if ($('smoothing').value !== String(state.alpha)) { // a ?smooth= value not in the list: add it
+    $('smoothing').append(new Option(`weight ${state.alpha} (from the address)`, String(state.alpha)));
+    $('smoothing').value = String(state.alpha);
+}
+$('smoothing-alpha').textContent = String(state.alpha);
+$('smoothing').addEventListener('change', (e) => {
+    state.alpha = clampAlpha(e.target.value);
+    $('smoothing-alpha').textContent = String(state.alpha);
+    state.smoothed = null;
+});
+$('unsure-p').textContent = `${100 * UNSURE.probability} %`;
+$('unsure-m').textContent = String(100 * UNSURE.margin);
 
 // ---- start -------------------------------------------------------------------------------------------
 if (!window.isSecureContext) {

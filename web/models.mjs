@@ -73,6 +73,15 @@ const numberOrNull = (text) => {
     return Number.isFinite(n) ? n : null;
 };
 
+const labelsOrNull = (text) => {
+    try {
+        const labels = JSON.parse(text);
+        return Array.isArray(labels) && labels.every((l) => typeof l === 'string') ? labels : null;
+    } catch {
+        return null;
+    }
+};
+
 async function statOrNull(file) {
     try {
         const s = await fs.stat(file);
@@ -134,6 +143,7 @@ async function describe(root, dir, base, standIn) {
         arch: m['trit.arch'] || null,
         method: m['trit.method'] || null,
         dataset: m['trit.dataset'] || null,
+        labels: labelsOrNull(m['trit.labels']), // so the page can list the classes before the model arrives
         standIn, // true: random-weight cross-check model, not a trained one
         ...(summary.error ? { error: `cannot read metadata: ${summary.error}` } : {}),
     };

@@ -141,7 +141,9 @@ async function classify({ pixels, encoded, topK, preprocess }) {
         const transfer = [];
         if (pixels) transfer.push(pixels.data);
         if (preview) transfer.push(preview.data.buffer);
-        return { reply: { top: top.map(({ index, label, probability }) => ({ index, label, probability })), ms, preview, pixels }, transfer };
+        // lastTiming: the network (runMs) apart from decoding + resizing (preprocessMs), from the SDK.
+        const timing = entry.model.lastTiming;
+        return { reply: { top: top.map(({ index, label, probability }) => ({ index, label, probability })), ms, timing, preview, pixels }, transfer };
     } finally {
         entry.busy--;
         if (entry.retired && entry.busy === 0) dispose(entry);

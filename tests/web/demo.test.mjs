@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS, ROOT, launch, openPage, screenshot, startServer, testPicture, writeY4m } from './helpers.mjs';
 import { load } from '../../js_sdk/trit.js';
@@ -400,8 +400,9 @@ describe('images and models', () => {
         const using = await page.$eval('#model-select', (s) => s.value);
 
         await page.selectOption('#model-select', 'missing');
-        await page.waitForSelector('#alert:not([hidden])', { timeout: 10000 });
-        assert.match(await page.textContent('#alert-text'), /missing-model.*404/s);
+        await page.waitForSelector('html[data-load="failed"]', { timeout: 10000 });
+        assert.match(await page.textContent('#load-text'), /missing-model.*404 \(not found\)\. Still using/s);
+        assert.equal(await page.isVisible('#retry'), true);
         assert.equal(await page.$eval('#model-select', (s) => s.value), using, 'the picker goes back to the working model');
         assert.equal(await page.getAttribute('html', 'data-model'), 'ready');
         await screenshot(page, 'model-404');
@@ -547,7 +548,8 @@ describe('images and models', () => {
         assert.equal(await page.textContent('#model-progress-text'), await page.evaluate(
             (n) => (n < 1e6 ? `${(n / 1000).toFixed(n < 1e4 ? 1 : 0)} kB` : `${(n / 1e6).toFixed(2)} MB`), totals['model-progress']));
         // Downloaded = the page's files + models.json + the engine + the model, byte for byte.
-        const pageFiles = ['web/index.html', 'web/style.css', 'web/app.js', 'web/worker.js', 'js_sdk/trit.js']
+        const examples = readdirSync(path.join(ROOT, 'web/examples')).map((f) => `web/examples/${f}`);
+        const pageFiles = ['web/index.html', 'web/style.css', 'web/app.js', 'web/worker.js', 'js_sdk/trit.js', ...examples]
             .reduce((sum, f) => sum + statSync(path.join(ROOT, f)).size, 0);
         const listBytes = (await (await fetch(`${server.origin}/web/models.json`)).arrayBuffer()).byteLength;
         const expected = pageFiles + listBytes + totals['wasm-progress'] + totals['model-progress'];
@@ -638,7 +640,7 @@ describe('accessibility', () => {
             const tabThrough = async () => {
                 // One full cycle of Tab presses, from wherever the focus is (the document itself is skipped).
                 const seen = [];
-                for (let i = 0; i < 25; i++) {
+                for (let i = 0; i < 45; i++) {
                     await page.keyboard.press('Tab');
                     const f = await page.evaluate(() => {
                         const e = document.activeElement;
@@ -653,8 +655,10 @@ describe('accessibility', () => {
                 }
                 return seen;
             };
-            const controls = () => page.$$eval('button, select, input, a[href], [tabindex]', (els) =>
-                els.filter((e) => !e.disabled && e.closest('[hidden]') === null && e.tabIndex >= 0).map((e) => e.id));
+            // Controls, and the <summary> of each closed <details> (what is inside one is not reachable).
+            const controls = () => page.$$eval('button, select, input, a[href], [tabindex], summary', (els) =>
+                els.filter((e) => !e.disabled && e.closest('[hidden]') === null && e.tabIndex >= 0 &&
+                    (e.tagName === 'SUMMARY' || !e.closest('details:not([open])'))).map((e) => e.id));
             let order = await tabThrough();
             assert.deepEqual(order.map((f) => f.id).sort(), (await controls()).sort(), `${colorScheme}: Tab reaches every control`);
             for (const f of order) assert.ok(f.visibleFocus, `${colorScheme}: #${f.id} shows no focus ring`);

@@ -2,7 +2,7 @@
 // collection, screenshots, and the test pictures (a Y4M video for the fake webcam).
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -95,9 +95,46 @@ export function testPicture(width = 640, height = 480, seed = 1) {
     return { data: rgba, width, height };
 }
 
-// YUV4MPEG2, 4:2:0 (C420jpeg: chroma centred), BT.601 limited range; `frames` copies of one picture.
-export function writeY4m(file, { data, width, height }, frames = 2) {
+// A photo (any file Chromium decodes, e.g. web/examples/*.jpg) as a width×height RGBA picture for a fake
+// webcam: enlarged (smoothly) to the height, centred, the sides filled with the same photo stretched and
+// darkened, so the centre crop the engine takes is the photo itself.
+export async function photoPicture(browser, file, width = 640, height = 480) {
+    const { page, close } = await openPage(browser);
+    const bytes = readFileSync(file).toString('base64');
+    const base64 = await page.evaluate(async ({ bytes, width, height }) => {
+        const blob = new Blob([Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0))]);
+        const bitmap = await createImageBitmap(blob);
+        const c = new OffscreenCanvas(width, height);
+        const g = c.getContext('2d');
+        g.imageSmoothingQuality = 'high';
+        g.filter = 'blur(12px) brightness(0.6)';
+        g.drawImage(bitmap, 0, 0, width, height);
+        g.filter = 'none';
+        const side = Math.min(width, height);
+        g.drawImage(bitmap, (width - side) / 2, (height - side) / 2, side, side);
+        const data = g.getImageData(0, 0, width, height).data;
+        let s = '';
+        for (let i = 0; i < data.length; i += 0x8000) s += String.fromCharCode(...data.subarray(i, i + 0x8000));
+        return btoa(s);
+    }, { bytes, width, height });
+    await close();
+    return { data: new Uint8ClampedArray(Buffer.from(base64, 'base64')), width, height };
+}
+
+// YUV4MPEG2, 4:2:0 (C420jpeg: chroma centred), BT.601 limited range: `frames` copies of one picture,
+// or one frame per picture of an array (Chromium loops the file).
+export function writeY4m(file, pictures, frames = 2) {
+    const list = Array.isArray(pictures) ? pictures : Array.from({ length: frames }, () => pictures);
+    const { width, height } = list[0];
     if (width % 2 || height % 2) throw new Error('Y4M 4:2:0 needs even sizes');
+    const parts = [Buffer.from(`YUV4MPEG2 W${width} H${height} F30:1 Ip A1:1 C420jpeg\n`)];
+    for (const picture of list) parts.push(Buffer.from('FRAME\n'), y4mFrame(picture));
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, Buffer.concat(parts));
+    return file;
+}
+
+function y4mFrame({ data, width, height }) {
     const ySize = width * height, cSize = ySize / 4;
     const frame = Buffer.alloc(ySize + 2 * cSize);
     const clamp = (v) => Math.max(0, Math.min(255, Math.round(v)));
@@ -119,10 +156,5 @@ export function writeY4m(file, { data, width, height }, frames = 2) {
             frame[ySize + cSize + c] = clamp(128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255);
         }
     }
-    const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F30:1 Ip A1:1 C420jpeg\n`);
-    const parts = [header];
-    for (let f = 0; f < frames; f++) parts.push(Buffer.from('FRAME\n'), frame);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, Buffer.concat(parts));
-    return file;
+    return frame;
 }
