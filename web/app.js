@@ -93,10 +93,19 @@ function startWorker() {
             pending.delete(id);
             waiter.reject(Object.assign(new Error(event.message || 'the worker script did not load'), { code: 'WORKER' }));
         }
-        setEngineBadge('engine: failed', 'bad');
-        showFailure('The engine could not be started (the page’s worker script did not load). Check the connection and retry.',
-            event.message, () => { startWorker(); return state.models.length ? switchModel(state.pendingModelId ?? state.modelId ?? state.models[0].id) : loadManifest(); });
+        worker.failReason = event.message;
+        showWorkerFailure();
     };
+}
+
+function showWorkerFailure() {
+    setEngineBadge('engine: failed', 'bad');
+    showFailure('The engine could not be started (the page’s worker script did not load). Check the connection and retry.',
+        worker.failReason, () => {
+            startWorker();
+            const id = $('model-select').value || state.models[0]?.id;
+            return id ? switchModel(id) : loadManifest();
+        });
 }
 startWorker();
 
@@ -298,6 +307,11 @@ async function switchModel(id) {
     } catch (err) {
         if (state.pendingModelId !== id) return;
         if (err.code === 'ABORTED' && /restarted/.test(err.message)) return;
+        if (err.code === 'WORKER') { // the worker itself did not start: say that, with a Retry that restarts it
+            document.documentElement.dataset.model = state.modelId ? 'ready' : 'error';
+            showWorkerFailure();
+            return;
+        }
         document.documentElement.dataset.model = state.modelId ? 'ready' : 'error';
         const was = state.models.find((x) => x.id === state.modelId);
         const plain = plainLoadError(err, `the model “${m.name}”`); // shown with Retry in the results panel

@@ -199,8 +199,9 @@ describe('honest states', () => {
         await tab.close();
     });
 
-    test('model list and engine offline: Retry for each; no badge left at "loading"', async () => {
-        for (const [pattern, what] of [[/models\.json$/, /list of models/], [/\.wasm$/, /engine/]]) {
+    test('model list, engine (wasm) and worker script offline: Retry for each; no badge left at "loading"', async () => {
+        for (const [pattern, what] of [[/models\.json$/, /list of models/], [/\.wasm$/, /engine \(trit\.wasm\)/],
+            [/worker\.js$/, /engine could not be started/]]) {
             const tab = await openPage(browser, { expected: [failed] });
             const { page, context } = tab;
             const back = await offline(context, pattern);
@@ -220,7 +221,8 @@ describe('honest states', () => {
     });
 
     test('"Loading model N / M kB" in the results panel; a picture before the model is classified once it arrives', async () => {
-        const tab = await openPage(browser);
+        // Chromium's generated fake camera: the camera is on before the model is there.
+        const tab = await openPage(await browserWith(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']));
         const { page, context } = tab;
         await context.addInitScript(() => {
             window.__loadTexts = [];
@@ -242,6 +244,9 @@ describe('honest states', () => {
         await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: 100e3, uploadThroughput: 1e6 });
         await page.goto(server.page);
         await page.waitForFunction(() => document.querySelectorAll('#classes li').length === 10);
+        await page.click('#camera-start');
+        await page.waitForSelector('html[data-camera="on"]', { timeout: 10000 });
+        assert.match(await page.textContent('#results-empty'), /camera is on; answers start once the model has loaded/);
         await page.click('#example-horse-0003');
         await page.waitForFunction(() => /classified as soon as the model has loaded/.test(document.querySelector('#results-empty').textContent));
         release();
