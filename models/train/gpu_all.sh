@@ -10,8 +10,10 @@
 #                 present (made by `make -C models gpu-pack`: the one git-ignored folder to carry to a GPU
 #                 machine, 53 MiB), else $TRIT_CIFAR10 or ../shared/data/cifar10.
 # --minutes M     wall-clock minutes for the whole table (default 9). Stage budgets are shares of it; every stage
-#                 anneals its schedule by its deadline (train.py --time-budget), and a stage still running at its
-#                 phase's hard limit gets SIGTERM, which makes train.py save a resumable checkpoint and stop.
+#                 anneals its schedule by its phase's deadline (train.py --deadline: the time left when training
+#                 starts, less 20 s for the final evaluation and save, so start-up time is not lost), and a stage
+#                 still running at the hard limit gets SIGTERM, which makes train.py save a resumable checkpoint
+#                 and stop.
 # --stages LIST   which families to train, comma-separated (default r20,r56): r20 = the ResNet-20 table, r56 =
 #                 ResNet-56 float + TTQ/He–Fan, r18 = the large model (CIFAR ResNet-18 float, batch 256, and PTQ at
 #                 85 % zeros distilled from it; compute-bound, so it slows the others: give it a call of its own,
@@ -81,18 +83,16 @@ if ((smoke)); then
     fi
     train+=(--threads 1 --limit-batches 3 --eval-every 1)
     float_epochs=2 tern_epochs=1 batch=32
-    budget_a=0 budget_b=0 limit_a=300 limit_b=300
+    limit_a=300 limit_b=300
 else
     float_epochs=160 tern_epochs=60 batch=128
-    # shares of the wall clock: 46 % phase A, 38 % phase B, the rest start-up, decoding, evaluation, saving
-    budget_a=$(awk -v m="$minutes" 'BEGIN { printf "%.2f", m * 0.46 }')
-    budget_b=$(awk -v m="$minutes" 'BEGIN { printf "%.2f", m * 0.38 }')
+    # shares of the wall clock: 53 % phase A, 44 % phase B, the rest decoding and the summary
     limit_a=$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 * 0.53 }')
     limit_b=$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 * 0.44 }')
 fi
 train+=(--data "$data" --batch "$batch")
 
-failed=()
+failed=() deadline=()
 declare -A pids=()
 start() {  # name, then train.py flags; runs in the background
     local name=$1; shift
@@ -135,14 +135,15 @@ try:
 except TrainError as e:
     sys.exit("gpu_all.sh: error: %s" % e)
 EOF
-    echo "gpu_all.sh: phase A (float bases) with ${budget_a} min budgets, data $data"
+    ((smoke)) || deadline=(--deadline $(($(date +%s) + limit_a)))
+    echo "gpu_all.sh: phase A (float bases), ${limit_a} s, data $data"
     # r20: the base. r56: the ResNet-56 base, and the teacher of the ResNet-20s when it is the more accurate.
     want r20 && start resnet20-float --arch resnet20 --method float --epochs "$float_epochs" --lr 0.1 \
-        --wd 5e-4 --schedule cosine --warmup 1 --time-budget "$budget_a"
+        --wd 5e-4 --schedule cosine --warmup 1 "${deadline[@]}"
     want r56 && start resnet56-float --arch resnet56 --method float --epochs "$float_epochs" --lr 0.1 --wd 5e-4 \
-        --schedule cosine --warmup 1 --time-budget "$budget_a"
+        --schedule cosine --warmup 1 "${deadline[@]}"
     want r18 && start resnet18-float --arch resnet18 --method float --epochs "$float_epochs" --batch $((2 * batch)) \
-        --lr 0.2 --wd 5e-4 --schedule cosine --warmup 1 --time-budget "$budget_a"
+        --lr 0.2 --wd 5e-4 --schedule cosine --warmup 1 "${deadline[@]}"
     wait_phase "$limit_a"
 
     base20=$(final resnet20-float) base56=$(final resnet56-float)
@@ -162,10 +163,11 @@ for path in sys.argv[2:]:
 print(best)
 EOF
     )
-    echo "gpu_all.sh: phase B (ternary) with ${budget_b} min budgets; ResNet-20 teacher $teacher20"
+    ((smoke)) || deadline=(--deadline $(($(date +%s) + limit_b)))
+    echo "gpu_all.sh: phase B (ternary), ${limit_b} s; ResNet-20 teacher $teacher20"
     if want r20 && [[ -f $base20 ]]; then
         kd20=(--init "$base20" --teacher "$teacher20" --kd-alpha 0.5 --kd-temp 4 --epochs "$tern_epochs"
-              --schedule cosine --warmup 0.5 --time-budget "$budget_b")
+              --schedule cosine --warmup 0.5 "${deadline[@]}")
         start resnet20-ttq --arch resnet20 --method ttq --lr 0.02 --wd 2e-4 "${kd20[@]}"
         start resnet20-hefan --arch resnet20 --method hefan --lr 0.02 --wd 3e-4 --nesterov "${kd20[@]}"
         start resnet20-hefan2 --arch resnet20 --method hefan2 --lr 0.02 --wd 3e-4 --nesterov "${kd20[@]}"
@@ -176,7 +178,7 @@ EOF
     fi
     if want r56 && [[ -f $base56 ]]; then
         kd56=(--init "$base56" --teacher "$base56" --kd-alpha 0.5 --kd-temp 4 --epochs "$tern_epochs"
-              --schedule cosine --warmup 0.5 --time-budget "$budget_b")
+              --schedule cosine --warmup 0.5 "${deadline[@]}")
         start resnet56-ttq --arch resnet56 --method ttq --lr 0.02 --wd 2e-4 "${kd56[@]}"
         start resnet56-hefan --arch resnet56 --method hefan --lr 0.02 --wd 3e-4 --nesterov "${kd56[@]}"
     elif want r56; then
@@ -187,7 +189,7 @@ EOF
     if want r18 && [[ -f $base18 ]]; then
         start resnet18-ptq --arch resnet18 --method ptq --ptq-sparsity 0.85 --init "$base18" --teacher "$base18" \
             --kd-alpha 0.5 --kd-temp 4 --epochs "$tern_epochs" --batch $((2 * batch)) --lr 0.04 --wd 1e-4 \
-            --schedule cosine --warmup 0.5 --time-budget "$budget_b"
+            --schedule cosine --warmup 0.5 "${deadline[@]}"
     elif want r18; then
         failed+=("resnet18 PTQ stage (no resnet18-float checkpoint)")
     fi

@@ -159,6 +159,12 @@ def parse_args(argv):
     p.add_argument("--time-budget", type=float, default=0.0,
                    help="minutes of training (summed over resumes): the schedule runs on max(epoch, time) "
                         "progress and training stops when the budget is spent; --epochs is then a cap")
+    p.add_argument("--deadline", type=float, default=0.0,
+                   help="wall-clock end (Unix seconds): like --time-budget, with the budget set when training "
+                        "starts to what is left before the deadline, less --deadline-reserve (start-up time, "
+                        "however long, is not lost; gpu_all.sh uses it)")
+    p.add_argument("--deadline-reserve", type=float, default=20.0,
+                   help="seconds kept before --deadline for the final evaluation and save")
     p.add_argument("--save-rank-params", action="store_true",
                    help="every rank writes its final parameters to <run>/params-rank<r>.pt (DDP check)")
     methods.add_arguments(p)
@@ -293,6 +299,12 @@ class Run:
     def train(self):
         a = self.args
         budget = a.time_budget * 60.0
+        if a.deadline:
+            left = max(1.0, a.deadline - time.time() - a.deadline_reserve)
+            if self.dist.world > 1:
+                left, _ = self.dist.agree(left, False)
+            budget = self.trained_seconds + left if not budget else min(budget, self.trained_seconds + left)
+            self.log("deadline: %.0f s of training left" % left)
         steps = self.steps
         last_save = time.time()
         global_step = self.start_epoch * steps + self.start_step
@@ -387,7 +399,7 @@ class Run:
             if out_of_time:
                 msg += " (time budget spent after %d/%d batches)" % (done, steps)
             if budget > 0:
-                msg += " [%.1f/%.1f min]" % (self.trained_seconds / 60, a.time_budget)
+                msg += " [%.1f/%.1f min]" % (self.trained_seconds / 60, budget / 60)
             extra = self.hooks.describe()
             if extra:
                 msg += " " + extra
