@@ -17,8 +17,6 @@ CORE_SRCS := $(filter-out %__wasmsimd.c,$(CORE_ALL_SRCS))
 CORE_HDRS := $(shell find core/include core/src core/third_party -name '*.h')
 NATIVE := $(BUILD)/native
 SANITIZE := $(BUILD)/native-sanitize
-CORE_OBJS := $(patsubst %.c,$(NATIVE)/obj/%.o,$(CORE_SRCS))
-CORE_SAN_OBJS := $(patsubst %.c,$(SANITIZE)/obj/%.o,$(CORE_SRCS))
 C_TEST_SRCS := $(sort $(wildcard tests/c/test_*.c))
 C_TESTS := $(patsubst tests/c/%.c,$(NATIVE)/tests/%,$(C_TEST_SRCS))
 C_SAN_TESTS := $(patsubst tests/c/%.c,$(SANITIZE)/tests/%,$(C_TEST_SRCS))
@@ -31,37 +29,29 @@ TEST_TARGETS += test-c test-c-sanitize test-conformance test-crosscheck
 
 native: $(NATIVE)/libtrit.a $(NATIVE)/trit
 
-$(NATIVE)/obj/%.o: %.c $(CORE_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CORE_CFLAGS) -c $< -o $@
+# The library and the test binaries, once per flavour: $(1) the build folder, $(2) the name of its flags.
+define core_flavour
+$(1)/obj/%.o: %.c $$(CORE_HDRS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$($(2)) -c $$< -o $$@
 
-$(NATIVE)/libtrit.a: $(CORE_OBJS)
-	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+$(1)/libtrit.a: $$(patsubst %.c,$(1)/obj/%.o,$$(CORE_SRCS))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@
+	ar rcs $$@ $$^
+
+$(1)/tests/%: tests/c/%.c $$(wildcard tests/c/*.h) $(1)/libtrit.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$($(2)) -D_POSIX_C_SOURCE=200809L $$< $(1)/libtrit.a -lm -o $$@
+endef
+$(eval $(call core_flavour,$(NATIVE),CORE_CFLAGS))
+$(eval $(call core_flavour,$(SANITIZE),CORE_SAN_FLAGS))
 
 $(NATIVE)/trit: cli/trit.c $(NATIVE)/libtrit.a $(CORE_HDRS)
 	$(CC) $(CORE_CFLAGS) -D_POSIX_C_SOURCE=200809L cli/trit.c $(NATIVE)/libtrit.a -lm -o $@
 
-$(NATIVE)/tests/%: tests/c/%.c $(wildcard tests/c/*.h) $(NATIVE)/libtrit.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CORE_CFLAGS) -D_POSIX_C_SOURCE=200809L $< $(NATIVE)/libtrit.a -lm -o $@
-
 test-c: $(C_TESTS) $(NATIVE)/trit
 	@failed=0; for t in $(C_TESTS); do $$t || failed=1; done; exit $$failed
-
-$(SANITIZE)/obj/%.o: %.c $(CORE_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CORE_SAN_FLAGS) -c $< -o $@
-
-$(SANITIZE)/libtrit.a: $(CORE_SAN_OBJS)
-	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
-
-$(SANITIZE)/tests/%: tests/c/%.c $(wildcard tests/c/*.h) $(SANITIZE)/libtrit.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CORE_SAN_FLAGS) -D_POSIX_C_SOURCE=200809L $< $(SANITIZE)/libtrit.a -lm -o $@
 
 test-c-sanitize: $(C_SAN_TESTS) $(NATIVE)/trit
 	@failed=0; for t in $(C_SAN_TESTS); do ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t || failed=1; done; \

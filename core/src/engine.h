@@ -62,8 +62,12 @@ typedef enum step_kind {
     STEP_SLICE,
     STEP_PAD,
     STEP_CONCAT,
-    STEP_COPY
+    STEP_COPY,
+    STEP_UNARY      /* float32 element-wise y = fn(x): the op's own function (compile/lower_*.c) */
 } step_kind;
+
+/* A float32 element-wise op over `count` values; x and y do not overlap. */
+typedef void (*trit_unary_f32)(size_t count, const float *x, float *y);
 
 #define STEP_MAX_INPUTS 5
 
@@ -135,6 +139,7 @@ typedef struct step {
             const void **pointers;  /* filled at run time, pool: run must not allocate */
         } concat;
         struct { size_t bytes; } copy;
+        struct { size_t count; trit_unary_f32 fn; } unary;
     } u;
 } step;
 

@@ -173,6 +173,9 @@ trit_status trit_exec_step(const step *s, tvalue *values, unsigned char *arena, 
     case STEP_COPY:
         if (s->u.copy.bytes) memmove(y, P(0), s->u.copy.bytes);
         break;
+    case STEP_UNARY:
+        s->u.unary.fn(s->u.unary.count, P(0), y);
+        break;
     }
     return TRIT_OK;
 #undef P

@@ -202,23 +202,18 @@ const char *trit_model_message(const trit_model *m) { return m ? m->message : "n
 size_t trit_model_input_count(const trit_model *m) { return m && m->loaded ? m->input_count : 0; }
 size_t trit_model_output_count(const trit_model *m) { return m && m->loaded ? m->output_count : 0; }
 
-trit_status trit_model_input_info(trit_model *m, size_t index, trit_tensor_info *out_info) {
+static trit_status tensor_info(trit_model *m, size_t index, int output, trit_tensor_info *out_info) {
     trit_status st = begin(m);
     if (st) return st;
-    if (!out_info || index >= m->input_count)
-        return set_error(m, TRIT_ERROR_ARGUMENT, "input index %zu out of range (%zu inputs)", index, m->input_count);
-    *out_info = m->input_infos[index];
+    const size_t count = output ? m->output_count : m->input_count;
+    const char *what = output ? "output" : "input";
+    if (!out_info || index >= count) return set_error(m, TRIT_ERROR_ARGUMENT, "%s index %zu out of range (%zu %ss)", what, index, count, what);
+    *out_info = output ? m->output_infos[index] : m->input_infos[index];
     return TRIT_OK;
 }
 
-trit_status trit_model_output_info(trit_model *m, size_t index, trit_tensor_info *out_info) {
-    trit_status st = begin(m);
-    if (st) return st;
-    if (!out_info || index >= m->output_count)
-        return set_error(m, TRIT_ERROR_ARGUMENT, "output index %zu out of range (%zu outputs)", index, m->output_count);
-    *out_info = m->output_infos[index];
-    return TRIT_OK;
-}
+trit_status trit_model_input_info(trit_model *m, size_t index, trit_tensor_info *out_info) { return tensor_info(m, index, 0, out_info); }
+trit_status trit_model_output_info(trit_model *m, size_t index, trit_tensor_info *out_info) { return tensor_info(m, index, 1, out_info); }
 
 static void *input_pointer(trit_model *m, size_t index) {
     return trit_value_pointer(m->values, m->arena, m->inputs[index]);

@@ -7,6 +7,7 @@
 #ifndef TRIT_TEST_CONV_CASES_H
 #define TRIT_TEST_CONV_CASES_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -123,6 +124,23 @@ static void random_ternary_weights(const test_case *tc, size_t per_out, int prun
     }
 }
 
+/* The case's epilogue: residual or not, then none, ReLU (clamp 1) or a clip to [-0.25, 0.75] (clamp 2). */
+static inline trit_epilogue case_epilogue(const test_case *tc, const float *residual) {
+    trit_epilogue e = {tc->use_residual ? residual : NULL, -INFINITY, INFINITY};
+    if (tc->clamp == 1) e.min = 0.0f;
+    if (tc->clamp == 2) e.min = -0.25f, e.max = 0.75f;
+    return e;
+}
+
+/* Index of the input element under tap (ci, ky, kx) of output (n, o, oy, ox), or -1 in the padding. */
+static inline long tap_input(const trit_conv_shape *s, int n, int o, int ci, int oy, int ox, int ky, int kx) {
+    const int cin_g = s->in_channels / s->group, cout_g = s->out_channels / s->group;
+    const int iy = oy * s->stride_h + ky * s->dilation_h - s->pad_top;
+    const int ix = ox * s->stride_w + kx * s->dilation_w - s->pad_left;
+    if (iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w) return -1;
+    return (long)((((size_t)n * s->in_channels + (size_t)(o / cout_g) * cin_g + ci) * s->in_h + iy) * s->in_w + ix);
+}
+
 /* "in NxCxHxW out CxHxW k .. s .. d .. pad t,l,b,r g .. planes .. bias .. res .. clamp ..". */
 static const char *case_text(const test_case *tc) {
     static char text[200];
@@ -133,6 +151,22 @@ static const char *case_text(const test_case *tc) {
              s->stride_h, s->stride_w, s->dilation_h, s->dilation_w, s->pad_top, s->pad_left, tc->pad_bottom,
              tc->pad_right, s->group, tc->planes, tc->use_bias, tc->use_residual, tc->clamp);
     return text;
+}
+
+/* y against expect within 2e-5 * magnitude + 1e-6 (the first 3 misses reported), and nothing written
+ * in the `guard` floats past y (12345 before the run). */
+static inline void check_within(const char *name, const test_case *tc, const float *y, const float *expect, const double *magnitude,
+                         size_t count, size_t guard) {
+    int bad = 0;
+    for (size_t i = 0; i < count && bad < 3; i++) {
+        const double tol = 2e-5 * magnitude[i] + 1e-6;
+        if (!(fabs((double)y[i] - (double)expect[i]) <= tol)) {
+            bad++;
+            CHECK_MSG(0, "%s: %s: y[%zu] = %.9g, expected %.9g (tol %.3g)", name, case_text(tc), i, y[i], expect[i], tol);
+        }
+    }
+    if (!bad) CHECK(1);
+    for (size_t i = count; i < count + guard; i++) CHECK_MSG(y[i] == 12345.0f, "%s wrote past y", name);
 }
 #endif
 

@@ -129,6 +129,12 @@ static inline pbw mk_node(const char *op, const char *name, const char *const *i
     return n;
 }
 static inline void mk_end_node(pbw *graph, pbw *node) { pbw_msg(graph, 1, node); }
+/* A node without attributes, in one call. */
+static inline void mk_add_node(pbw *graph, const char *op, const char *name, const char *const *inputs,
+                               const char *const *outputs) {
+    pbw n = mk_node(op, name, inputs, outputs);
+    mk_end_node(graph, &n);
+}
 
 /* ModelProto around a graph; metadata as key, value pairs (NULL-terminated). Frees graph. */
 static inline pbw mk_model(pbw *graph, int64_t opset, const char *const *metadata) {

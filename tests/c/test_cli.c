@@ -81,11 +81,9 @@ static pbw image_model(void) {
     pbw g = {0};
     ONNX_INPUT(&g, "image", TRIT_FLOAT32, 4, xdims);
     ONNX_INITIALIZER(&g, "w", TRIT_FLOAT32, 2, wdims, w, sizeof w);
-    pbw n = mk_node("GlobalAveragePool", "gap", LIST("image"), LIST("p"));
-    mk_end_node(&g, &n);
-    n = mk_node("Flatten", "flat", LIST("p"), LIST("f"));
-    mk_end_node(&g, &n);
-    n = mk_node("Gemm", "fc", LIST("f", "w"), LIST("logits"));
+    mk_add_node(&g, "GlobalAveragePool", "gap", LIST("image"), LIST("p"));
+    mk_add_node(&g, "Flatten", "flat", LIST("p"), LIST("f"));
+    pbw n = mk_node("Gemm", "fc", LIST("f", "w"), LIST("logits"));
     mk_attr_int(&n, "transB", 1);
     mk_end_node(&g, &n);
     ONNX_OUTPUT(&g, "logits", TRIT_FLOAT32, 2, ydims);

@@ -10,14 +10,6 @@
 #include "check.h"
 #include "image.h"
 
-static void *xcalloc(size_t count, size_t size) {
-    void *p = calloc(count ? count : 1, size);
-    if (!p) {
-        fprintf(stderr, "test: out of memory\n");
-        exit(2);
-    }
-    return p;
-}
 
 /* ---- a counting allocator that can fail the n-th allocation ------------------------------------- */
 static long alloc_live = 0;     /* outstanding allocations */

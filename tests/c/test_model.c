@@ -505,10 +505,8 @@ static void test_refusals(void) {
     int64_t dims[2] = {1, 4}, sym[2] = {-1, 4}, sym2[2] = {1, -1};
     pbw g = {0};
     ONNX_INPUT(&g, "x", TRIT_FLOAT32, 2, dims);
-    pbw n = mk_node("Add", "a", LIST("x", "q"), LIST("p"));
-    mk_end_node(&g, &n);
-    n = mk_node("Relu", "b", LIST("p"), LIST("q"));
-    mk_end_node(&g, &n);
+    mk_add_node(&g, "Add", "a", LIST("x", "q"), LIST("p"));
+    mk_add_node(&g, "Relu", "b", LIST("p"), LIST("q"));
     ONNX_OUTPUT(&g, "q", TRIT_FLOAT32, 2, dims);
     model = mk_model(&g, 13, NULL);
     m = load(&model, TRIT_ERROR_FORMAT);
@@ -518,8 +516,7 @@ static void test_refusals(void) {
 
     g = (pbw){0};
     ONNX_INPUT(&g, "x", TRIT_FLOAT32, 2, dims);
-    n = mk_node("Add", "a", LIST("x", "missing"), LIST("y"));
-    mk_end_node(&g, &n);
+    mk_add_node(&g, "Add", "a", LIST("x", "missing"), LIST("y"));
     ONNX_OUTPUT(&g, "y", TRIT_FLOAT32, 2, dims);
     model = mk_model(&g, 13, NULL);
     m = load(&model, TRIT_ERROR_FORMAT);
@@ -530,8 +527,7 @@ static void test_refusals(void) {
     for (int variant = 0; variant < 2; variant++) {
         g = (pbw){0};
         ONNX_INPUT(&g, "x", TRIT_FLOAT32, 2, variant ? sym2 : sym);
-        n = mk_node("Identity", "i", LIST("x"), LIST("y"));
-        mk_end_node(&g, &n);
+        mk_add_node(&g, "Identity", "i", LIST("x"), LIST("y"));
         ONNX_OUTPUT(&g, "y", TRIT_FLOAT32, 2, variant ? sym2 : sym);
         model = mk_model(&g, 13, NULL);
         m = load(&model, variant ? TRIT_ERROR_UNSUPPORTED : TRIT_OK);

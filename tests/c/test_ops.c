@@ -23,14 +23,6 @@ static float rng_float(void) { return (float)((double)(rng_next() >> 8) / 167772
 static void fill_random(float *v, size_t n) {
     for (size_t i = 0; i < n; i++) v[i] = rng_float();
 }
-static void *xcalloc(size_t count, size_t size) {
-    void *p = calloc(count ? count : 1, size);
-    if (!p) {
-        fprintf(stderr, "test: out of memory\n");
-        exit(2);
-    }
-    return p;
-}
 static const trit_epilogue no_epilogue = {NULL, -INFINITY, INFINITY};
 
 /* Largest violation of |a-b| <= abs + rel*|b| over n values, as a ratio (<= 1 passes). */

@@ -30,10 +30,9 @@
  * measured against. */
 static void naive(const trit_conv_shape *s, const float *x, const trit_ternary_weights *w, const float *bias,
                   const trit_epilogue *e, float *y, double *magnitude) {
-    const int cin_g = s->in_channels / s->group, cout_g = s->out_channels / s->group;
+    const int cin_g = s->in_channels / s->group;
     for (int n = 0; n < s->batch; n++)
         for (int o = 0; o < s->out_channels; o++) {
-            const int g = o / cout_g;
             for (int oy = 0; oy < s->out_h; oy++)
                 for (int ox = 0; ox < s->out_w; ox++) {
                     double sum = bias ? bias[o] : 0.0, mag = bias ? fabs(bias[o]) : 0.0;
@@ -43,11 +42,9 @@ static void naive(const trit_conv_shape *s, const float *x, const trit_ternary_w
                         for (int ci = 0; ci < cin_g; ci++)
                             for (int ky = 0; ky < s->kernel_h; ky++)
                                 for (int kx = 0; kx < s->kernel_w; kx++) {
-                                    const int iy = oy * s->stride_h + ky * s->dilation_h - s->pad_top;
-                                    const int ix = ox * s->stride_w + kx * s->dilation_w - s->pad_left;
-                                    if (iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w) continue;
-                                    const int c = g * cin_g + ci;
-                                    const double v = x[(((size_t)n * s->in_channels + c) * s->in_h + iy) * s->in_w + ix];
+                                    const long at = tap_input(s, n, o, ci, oy, ox, ky, kx);
+                                    if (at < 0) continue;
+                                    const double v = x[at];
                                     const int8_t code =
                                         pl->codes[(size_t)o * w->per_out + ((size_t)ci * s->kernel_h + ky) * s->kernel_w + kx];
                                     if (code == 1) plus += v, plus_mag += fabs(v);
@@ -85,9 +82,7 @@ static void run_case(const test_case *tc) {
     for (int o = 0; o < s.out_channels; o++) bias[o] = rnd_float(-0.5f, 0.5f);
     for (size_t i = 0; i < y_count; i++) residual[i] = rnd_float(-1.0f, 1.0f);
     random_ternary_weights(tc, per_out, 0, &w, codes, scales);
-    trit_epilogue e = {tc->use_residual ? residual : NULL, -INFINITY, INFINITY};
-    if (tc->clamp == 1) e.min = 0.0f;
-    if (tc->clamp == 2) e.min = -0.25f, e.max = 0.75f;
+    const trit_epilogue e = case_epilogue(tc, residual);
     naive(&s, x, &w, tc->use_bias ? bias : NULL, &e, expect, magnitude);
 
     for (int k = 0; trit_tconv_kernels[k]; k++) {
@@ -102,17 +97,7 @@ static void run_case(const test_case *tc) {
         kernel->pack(&s, &w, packed);
         for (size_t i = 0; i < y_count + guard; i++) y[i] = 12345.0f;
         kernel->run(&s, packed, x, tc->use_bias ? bias : NULL, &e, y, scratch);
-        int bad = 0;
-        for (size_t i = 0; i < y_count && bad < 3; i++) {
-            const double tol = 2e-5 * magnitude[i] + 1e-6;
-            if (!(fabs((double)y[i] - (double)expect[i]) <= tol)) {
-                bad++;
-                CHECK_MSG(0, "%s: %s: y[%zu] = %.9g, expected %.9g (tol %.3g)", kernel->name, case_text(tc), i, y[i],
-                          expect[i], tol);
-            }
-        }
-        if (!bad) CHECK(1);
-        for (size_t i = y_count; i < y_count + guard; i++) CHECK_MSG(y[i] == 12345.0f, "%s wrote past y", kernel->name);
+        check_within(kernel->name, tc, y, expect, magnitude, y_count, guard);
         variant_checked[k]++;
         free(packed);
         free(scratch);
@@ -139,7 +124,7 @@ static void run_float_case(const test_case *tc) {
     for (int o = 0; o < s.out_channels; o++) bias[o] = rnd_float(-0.5f, 0.5f);
     for (size_t i = 0; i < y_count; i++) residual[i] = rnd_float(-1.0f, 1.0f);
     trit_epilogue e = {tc->use_residual ? residual : NULL, tc->clamp ? 0.0f : -INFINITY, INFINITY};
-    const int cin_g = s.in_channels / s.group, cout_g = s.out_channels / s.group;
+    const int cin_g = s.in_channels / s.group;
     for (int n = 0; n < s.batch; n++)
         for (int o = 0; o < s.out_channels; o++)
             for (int oy = 0; oy < s.out_h; oy++)
@@ -148,10 +133,9 @@ static void run_float_case(const test_case *tc) {
                     for (int ci = 0; ci < cin_g; ci++)
                         for (int ky = 0; ky < s.kernel_h; ky++)
                             for (int kx = 0; kx < s.kernel_w; kx++) {
-                                const int iy = oy * s.stride_h + ky * s.dilation_h - s.pad_top;
-                                const int ix = ox * s.stride_w + kx * s.dilation_w - s.pad_left;
-                                if (iy < 0 || iy >= s.in_h || ix < 0 || ix >= s.in_w) continue;
-                                const double v = x[(((size_t)n * s.in_channels + (o / cout_g) * cin_g + ci) * s.in_h + iy) * s.in_w + ix];
+                                const long at = tap_input(&s, n, o, ci, oy, ox, ky, kx);
+                                if (at < 0) continue;
+                                const double v = x[at];
                                 const double wv = w[(size_t)o * per_out + ((size_t)ci * s.kernel_h + ky) * s.kernel_w + kx];
                                 sum += v * wv, mag += fabs(v * wv);
                             }
@@ -171,19 +155,7 @@ static void run_float_case(const test_case *tc) {
         kernel->pack(&s, w, packed);
         for (size_t i = 0; i < y_count + guard; i++) y[i] = 12345.0f;
         kernel->run(&s, packed, x, tc->use_bias ? bias : NULL, &e, y, scratch);
-        int bad = 0;
-        for (size_t i = 0; i < y_count && bad < 3; i++) {
-            const double tol = 2e-5 * magnitude[i] + 1e-6;
-            if (!(fabs((double)y[i] - (double)expect[i]) <= tol)) {
-                bad++;
-                CHECK_MSG(0, "%s: in %dx%dx%dx%d out %dx%dx%d k %dx%d s %d,%d pad %d,%d g %d: y[%zu] = %.9g, expected %.9g",
-                          kernel->name, s.batch, s.in_channels, s.in_h, s.in_w, s.out_channels, s.out_h, s.out_w,
-                          s.kernel_h, s.kernel_w, s.stride_h, s.stride_w, s.pad_top, s.pad_left, s.group, i, y[i],
-                          expect[i]);
-            }
-        }
-        if (!bad) CHECK(1);
-        for (size_t i = y_count; i < y_count + guard; i++) CHECK_MSG(y[i] == 12345.0f, "%s wrote past y", kernel->name);
+        check_within(kernel->name, tc, y, expect, magnitude, y_count, guard);
         fvariant_checked[k]++;
         free(packed), free(scratch);
     }

@@ -40,7 +40,7 @@ static void test_quantizer(void) {
 /* The quantized convolution in double: checks the reference's semantics (not its float order). */
 static void naive(const trit_conv_shape *s, const float *x, const trit_ternary_weights *w, const float *bias,
                   const trit_epilogue *e, double *y, double *magnitude) {
-    const int cin_g = s->in_channels / s->group, cout_g = s->out_channels / s->group;
+    const int cin_g = s->in_channels / s->group;
     for (int n = 0; n < s->batch; n++)
         for (int o = 0; o < s->out_channels; o++)
             for (int oy = 0; oy < s->out_h; oy++)
@@ -50,13 +50,9 @@ static void naive(const trit_conv_shape *s, const float *x, const trit_ternary_w
                         for (int ci = 0; ci < cin_g; ci++)
                             for (int ky = 0; ky < s->kernel_h; ky++)
                                 for (int kx = 0; kx < s->kernel_w; kx++) {
-                                    const int iy = oy * s->stride_h + ky * s->dilation_h - s->pad_top;
-                                    const int ix = ox * s->stride_w + kx * s->dilation_w - s->pad_left;
-                                    if (iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w) continue;
-                                    const int c = (o / cout_g) * cin_g + ci;
-                                    const int q = trit_quantize_act(
-                                        x[(((size_t)n * s->in_channels + c) * s->in_h + iy) * s->in_w + ix], w->act_scale,
-                                        w->act_unsigned);
+                                    const long at = tap_input(s, n, o, ci, oy, ox, ky, kx);
+                                    if (at < 0) continue;
+                                    const int q = trit_quantize_act(x[at], w->act_scale, w->act_unsigned);
                                     const int8_t code =
                                         w->planes[p].codes[(size_t)o * w->per_out + ((size_t)ci * s->kernel_h + ky) * s->kernel_w + kx];
                                     const double wv = code == 1 ? w->planes[p].pos_scale[o]
@@ -101,9 +97,7 @@ static void run_case(const test_case *tc) {
     for (int o = 0; o < s.out_channels; o++) bias[o] = rnd_float(-0.5f, 0.5f);
     for (size_t i = 0; i < y_count; i++) residual[i] = rnd_float(-1.0f, 1.0f);
     random_ternary_weights(tc, per_out, 1, &w, codes, scales);
-    trit_epilogue e = {tc->use_residual ? residual : NULL, -INFINITY, INFINITY};
-    if (tc->clamp == 1) e.min = 0.0f;
-    if (tc->clamp == 2) e.min = -0.25f, e.max = 0.75f;
+    const trit_epilogue e = case_epilogue(tc, residual);
     const float *b = tc->use_bias ? bias : NULL;
 
     int ref_ran = 0;

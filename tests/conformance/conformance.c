@@ -97,10 +97,33 @@ static double element(const void *data, int dtype, size_t i) {
     }
 }
 
+/* A TensorProto file: the decoded tensor, or the decoder's status and reason. */
+typedef struct tensor_file {
+    trit_pool pool;
+    onnx_tensor t;
+    trit_status st;
+    char message[256];
+} tensor_file;
+
+/* 0 when the file cannot be read; else 1 with f->st saying whether it decoded. */
+static int read_tensor(const char *path, tensor_file *f) {
+    const onnx_limits limits = {(size_t)1 << 28, 4096};
+    size_t size;
+    unsigned char *bytes = read_file(path, &size);
+    if (!bytes) return 0;
+    f->st = onnx_decode_tensor(bytes, size, &limits, &f->pool, &f->t, f->message, sizeof f->message);
+    free(bytes);
+    return 1;
+}
+
+static void free_tensor(tensor_file *f) {
+    trit_free(f->t.data);
+    trit_pool_release(&f->pool);
+}
+
 /* Runs one data set; 1 = pass, 0 = fail (reason written). */
 static int run_data_set(trit_model *m, const char *dir, char *why, size_t why_size) {
     char path[4096];
-    onnx_limits limits = {(size_t)1 << 28, 4096};
     size_t inputs = trit_model_input_count(m);
     for (size_t i = 0;; i++) {
         snprintf(path, sizeof path, "%s/input_%zu.pb", dir, i);
@@ -109,41 +132,29 @@ static int run_data_set(trit_model *m, const char *dir, char *why, size_t why_si
             break;
         }
         if (i >= inputs) return snprintf(why, why_size, "more input files than the model's %zu inputs", inputs), 0;
-        size_t size;
-        unsigned char *bytes = read_file(path, &size);
-        if (!bytes) return snprintf(why, why_size, "cannot read %s", path), 0;
-        trit_pool pool = {0};
-        onnx_tensor t;
-        char message[256];
-        trit_status st = onnx_decode_tensor(bytes, size, &limits, &pool, &t, message, sizeof message);
-        free(bytes);
+        tensor_file f = {0};
+        if (!read_tensor(path, &f)) return snprintf(why, why_size, "cannot read %s", path), 0;
         trit_tensor_info info;
         trit_model_input_info(m, i, &info);
-        int ok = st == TRIT_OK && t.dtype == (int)info.dtype && t.count == info.element_count &&
-                 trit_model_set_input(m, i, t.data, info.byte_size) == TRIT_OK;
-        if (!ok) snprintf(why, why_size, "input %zu: %s", i, st ? message : "type or size differs from the model input");
-        trit_free(t.data);
-        trit_pool_release(&pool);
+        int ok = f.st == TRIT_OK && f.t.dtype == (int)info.dtype && f.t.count == info.element_count &&
+                 trit_model_set_input(m, i, f.t.data, info.byte_size) == TRIT_OK;
+        if (!ok) snprintf(why, why_size, "input %zu: %s", i, f.st ? f.message : "type or size differs from the model input");
+        free_tensor(&f);
         if (!ok) return 0;
     }
     if (trit_model_run(m) != TRIT_OK) return snprintf(why, why_size, "run: %s", trit_model_message(m)), 0;
     for (size_t o = 0; o < trit_model_output_count(m); o++) {
         snprintf(path, sizeof path, "%s/output_%zu.pb", dir, o);
-        size_t size;
-        unsigned char *bytes = read_file(path, &size);
-        if (!bytes) return snprintf(why, why_size, "cannot read %s", path), 0;
-        trit_pool pool = {0};
-        onnx_tensor t;
-        char message[256];
-        trit_status st = onnx_decode_tensor(bytes, size, &limits, &pool, &t, message, sizeof message);
-        free(bytes);
+        tensor_file f = {0};
+        if (!read_tensor(path, &f)) return snprintf(why, why_size, "cannot read %s", path), 0;
+        const onnx_tensor t = f.t;
         trit_tensor_info info;
         const void *data;
         size_t out_bytes;
         trit_model_output_info(m, o, &info);
         trit_model_output(m, o, &data, &out_bytes);
         int ok = 1;
-        if (st) ok = 0, snprintf(why, why_size, "output %zu: %s", o, message);
+        if (f.st) ok = 0, snprintf(why, why_size, "output %zu: %s", o, f.message);
         else if (t.dtype != (int)info.dtype || t.count != info.element_count || t.rank != info.rank)
             ok = 0, snprintf(why, why_size, "output %zu: expected %s with %zu elements (rank %d), got %s with %zu (rank %d)", o,
                              onnx_dtype_name(t.dtype), t.count, t.rank, onnx_dtype_name(info.dtype), info.element_count, info.rank);
@@ -156,8 +167,7 @@ static int run_data_set(trit_model *m, const char *dir, char *why, size_t why_si
                                                 : got == want;
             if (!close) ok = 0, snprintf(why, why_size, "output %zu element %zu: got %.9g, expected %.9g", o, k, got, want);
         }
-        trit_free(t.data);
-        trit_pool_release(&pool);
+        free_tensor(&f);
         if (!ok) return 0;
     }
     return 1;

@@ -38,23 +38,20 @@ reliability-models: $(RELIABILITY_MODELS_STAMP)
 # The ASan+UBSan library is core.mk's ($(SANITIZE)/libtrit.a, same flags), built once for both.
 RELIABILITY_ASAN_LIB := $(if $(SANITIZE),$(SANITIZE)/libtrit.a,$(RELIABILITY_DIR)/asan/libtrit.a)
 
-$(RELIABILITY_DIR)/asan/libtrit.a: $(RELIABILITY_SOURCES) $(RELIABILITY_HEADERS)
-	@mkdir -p $(RELIABILITY_DIR)/asan/obj
-	@rm -f $@
-	cd $(RELIABILITY_DIR)/asan/obj && rm -f *.o && for s in $(RELIABILITY_SOURCES); do \
-	  o=$$(echo $$s | tr / _ | sed 's/\.c$$/.o/'); \
-	  $(RELIABILITY_CC) $(RELIABILITY_ASAN_CFLAGS) -I$(CURDIR)/core/include -I$(CURDIR)/core/src \
-	    -c $(CURDIR)/$$s -o $$o || exit 1; done
-	ar rcs $@ $(RELIABILITY_DIR)/asan/obj/*.o
-
-$(RELIABILITY_DIR)/plain/libtrit.a: $(RELIABILITY_SOURCES) $(RELIABILITY_HEADERS)
-	@mkdir -p $(RELIABILITY_DIR)/plain/obj
-	@rm -f $@
-	cd $(RELIABILITY_DIR)/plain/obj && rm -f *.o && for s in $(RELIABILITY_SOURCES); do \
-	  o=$$(echo $$s | tr / _ | sed 's/\.c$$/.o/'); \
-	  $(RELIABILITY_CC) $(RELIABILITY_PLAIN_CFLAGS) -I$(CURDIR)/core/include -I$(CURDIR)/core/src \
-	    -c $(CURDIR)/$$s -o $$o || exit 1; done
-	ar rcs $@ $(RELIABILITY_DIR)/plain/obj/*.o
+# A library of the core per flavour ($(1): asan or plain, $(2): the name of its flags), objects named
+# after their path (core/src/pool.c and core/src/ops/pool.c share a basename).
+define reliability_lib
+$(RELIABILITY_DIR)/$(1)/libtrit.a: $$(RELIABILITY_SOURCES) $$(RELIABILITY_HEADERS)
+	@mkdir -p $(RELIABILITY_DIR)/$(1)/obj
+	@rm -f $$@
+	cd $(RELIABILITY_DIR)/$(1)/obj && rm -f *.o && for s in $$(RELIABILITY_SOURCES); do \
+	  o=$$$$(echo $$$$s | tr / _ | sed 's/\.c$$$$/.o/'); \
+	  $$(RELIABILITY_CC) $$($(2)) -I$$(CURDIR)/core/include -I$$(CURDIR)/core/src \
+	    -c $$(CURDIR)/$$$$s -o $$$$o || exit 1; done
+	ar rcs $$@ $(RELIABILITY_DIR)/$(1)/obj/*.o
+endef
+$(eval $(call reliability_lib,asan,RELIABILITY_ASAN_CFLAGS))
+$(eval $(call reliability_lib,plain,RELIABILITY_PLAIN_CFLAGS))
 
 $(RELIABILITY_DIR)/asan/%: tests/reliability/%.c $(RELIABILITY_ASAN_LIB) $(RELIABILITY_HEADERS)
 	@mkdir -p $(dir $@)

@@ -32,6 +32,7 @@ typedef struct compiler {
 int cc_fail(compiler *c, trit_status status, const char *fmt, ...);
 int cc_node_fail(compiler *c, const onnx_node *n, trit_status status, const char *fmt, ...);
 int cc_no_memory(compiler *c);
+int cc_reserve(compiler *c, void **array, size_t *capacity, size_t count, size_t element, size_t first);
 const char *cc_node_label(const onnx_node *n);
 int cc_find_value(compiler *c, const char *name);
 int cc_new_value(compiler *c, const char *name);
@@ -89,8 +90,9 @@ int cc_select_kernels(compiler *c);     /* select.c */
 int cc_plan(compiler *c);               /* plan.c */
 int cc_describe(compiler *c);           /* describe.c */
 
-/* ---- shared by lowering and fusion ---- */
+/* ---- shared by the lowering handlers ---- */
 int cc_init_tconv_scales(compiler *c, step *s, float alpha); /* lower_conv_gemm.c */
+int cc_lower_unary_f32(compiler *c, int ni, const onnx_node *n, trit_unary_f32 fn); /* lower_elementwise.c */
 
 #define IN(i) cc_input_id(c, n, (i))
 #define OUT0 (cc_find_value(c, n->outputs[0]))

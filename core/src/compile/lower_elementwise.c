@@ -1,4 +1,5 @@
-/* Lowering of the element-wise ops: broadcasting binary ops, Cast, QuantizeLinear and DequantizeLinear. */
+/* Lowering of the element-wise ops: broadcasting binary ops, Cast, QuantizeLinear and DequantizeLinear,
+ * and the float32 unary ops, each of which brings its own function (cc_lower_unary_f32). */
 #include <string.h>
 
 #include "compiler.h"
@@ -92,29 +93,19 @@ static int quantize_axis(compiler *c, const onnx_node *n, const tvalue *vx, cons
     return 1;
 }
 
-int cc_lower_dequantize(compiler *c, int ni, const onnx_node *n, int arg) {
-    (void)arg;
-    static const char *const known[] = {"axis", "block_size", NULL};
-    if (!cc_check_attributes(c, n, known)) return 0;
-    int64_t axis, block_size;
-    if (!cc_attr_int(c, n, "axis", 1, &axis) || !cc_attr_int(c, n, "block_size", 0, &block_size)) return 0;
-    if (block_size != 0) return cc_node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "blocked quantization is not supported");
-    int x = IN(0), scale = IN(1), zero = IN(2), y = OUT0;
-    if (x < 0 || scale < 0) return cc_node_fail(c, n, TRIT_ERROR_FORMAT, "needs x and x_scale");
-    tvalue *vx = &c->values[x], *vs = &c->values[scale];
-    if (vx->dtype != TRIT_INT8 && vx->dtype != TRIT_UINT8 && vx->dtype != TRIT_INT32)
-        return cc_node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "x of type %s is not supported", onnx_dtype_name(vx->dtype));
-    if (!cc_require_dtype(c, n, scale, TRIT_FLOAT32, "x_scale")) return 0;
-    if (zero >= 0 && c->values[zero].dtype != vx->dtype)
-        return cc_node_fail(c, n, TRIT_ERROR_SHAPE, "x_zero_point must have the type of x");
-    if (zero >= 0 && c->values[zero].count != vs->count)
-        return cc_node_fail(c, n, TRIT_ERROR_SHAPE, "x_zero_point and x_scale must have the same shape");
+/* The (De)QuantizeLinear step over inputs x, scale, zero point: y of type y_type, 8-bit side int_type. */
+static int quantize_step(compiler *c, int ni, const onnx_node *n, step_kind kind, int64_t axis, const char *scale_name,
+                         int y_type, int int_type) {
+    const int x = IN(0), scale = IN(1), zero = IN(2), y = OUT0;
+    const tvalue *vx = &c->values[x];
+    if (zero >= 0 && c->values[zero].count != c->values[scale].count)
+        return cc_node_fail(c, n, TRIT_ERROR_SHAPE, "%c_zero_point and %s must have the same shape", scale_name[0], scale_name);
     size_t outer, axis_size, inner;
-    if (!quantize_axis(c, n, vx, vs, axis, "x_scale", &outer, &axis_size, &inner)) return 0;
-    if (!cc_set_shape(c, y, TRIT_FLOAT32, vx->rank, vx->dims)) return 0;
-    step *s = cc_new_step(c, STEP_DEQUANTIZE, ni);
+    if (!quantize_axis(c, n, vx, &c->values[scale], axis, scale_name, &outer, &axis_size, &inner)) return 0;
+    if (!cc_set_shape(c, y, y_type, vx->rank, vx->dims)) return 0;
+    step *s = cc_new_step(c, kind, ni);
     if (!s) return 0;
-    s->u.dequantize.x_type = c->values[x].dtype;
+    s->u.dequantize.x_type = int_type;
     s->u.dequantize.outer = outer;
     s->u.dequantize.axis_size = axis_size;
     s->u.dequantize.inner = inner;
@@ -125,8 +116,26 @@ int cc_lower_dequantize(compiler *c, int ni, const onnx_node *n, int arg) {
     return cc_finish_step(c, s);
 }
 
+int cc_lower_dequantize(compiler *c, int ni, const onnx_node *n, int arg) {
+    (void)arg;
+    static const char *const known[] = {"axis", "block_size", NULL};
+    if (!cc_check_attributes(c, n, known)) return 0;
+    int64_t axis, block_size;
+    if (!cc_attr_int(c, n, "axis", 1, &axis) || !cc_attr_int(c, n, "block_size", 0, &block_size)) return 0;
+    if (block_size != 0) return cc_node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "blocked quantization is not supported");
+    int x = IN(0), scale = IN(1), zero = IN(2);
+    if (x < 0 || scale < 0) return cc_node_fail(c, n, TRIT_ERROR_FORMAT, "needs x and x_scale");
+    tvalue *vx = &c->values[x];
+    if (vx->dtype != TRIT_INT8 && vx->dtype != TRIT_UINT8 && vx->dtype != TRIT_INT32)
+        return cc_node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "x of type %s is not supported", onnx_dtype_name(vx->dtype));
+    if (!cc_require_dtype(c, n, scale, TRIT_FLOAT32, "x_scale")) return 0;
+    if (zero >= 0 && c->values[zero].dtype != vx->dtype)
+        return cc_node_fail(c, n, TRIT_ERROR_SHAPE, "x_zero_point must have the type of x");
+    return quantize_step(c, ni, n, STEP_DEQUANTIZE, axis, "x_scale", TRIT_FLOAT32, vx->dtype);
+}
+
 /* QuantizeLinear to int8 or uint8 (the type of y_zero_point, else output_dtype, else uint8). When its
- * DequantizeLinear twin feeds a ternary conv, the conv absorbs the pair (absorb_activation_quantization). */
+ * DequantizeLinear twin feeds a ternary conv, the conv absorbs the pair (absorb_qdq, fuse.c). */
 int cc_lower_quantize(compiler *c, int ni, const onnx_node *n, int arg) {
     (void)arg;
     static const char *const known[] = {"axis", "block_size", "saturate", "output_dtype", NULL};
@@ -136,7 +145,7 @@ int cc_lower_quantize(compiler *c, int ni, const onnx_node *n, int arg) {
         !cc_attr_int(c, n, "output_dtype", 0, &output_dtype))
         return 0;
     if (block_size != 0) return cc_node_fail(c, n, TRIT_ERROR_UNSUPPORTED, "blocked quantization is not supported");
-    int x = IN(0), scale = IN(1), zero = IN(2), y = OUT0;
+    int x = IN(0), scale = IN(1), zero = IN(2);
     if (x < 0 || scale < 0) return cc_node_fail(c, n, TRIT_ERROR_FORMAT, "needs x and y_scale");
     if (!cc_require_dtype(c, n, x, TRIT_FLOAT32, "x") || !cc_require_dtype(c, n, scale, TRIT_FLOAT32, "y_scale")) return 0;
     int y_type = zero >= 0 ? c->values[zero].dtype : (output_dtype ? (int)output_dtype : TRIT_UINT8);
@@ -145,21 +154,23 @@ int cc_lower_quantize(compiler *c, int ni, const onnx_node *n, int arg) {
                          onnx_dtype_name(y_type));
     if (output_dtype && output_dtype != y_type)
         return cc_node_fail(c, n, TRIT_ERROR_SHAPE, "output_dtype differs from the type of y_zero_point");
-    tvalue *vx = &c->values[x], *vs = &c->values[scale];
-    if (zero >= 0 && c->values[zero].count != vs->count)
-        return cc_node_fail(c, n, TRIT_ERROR_SHAPE, "y_zero_point and y_scale must have the same shape");
-    size_t outer, axis_size, inner;
-    if (!quantize_axis(c, n, vx, vs, axis, "y_scale", &outer, &axis_size, &inner)) return 0;
-    if (!cc_set_shape(c, y, y_type, vx->rank, vx->dims)) return 0;
-    step *s = cc_new_step(c, STEP_QUANTIZE, ni);
+    return quantize_step(c, ni, n, STEP_QUANTIZE, axis, "y_scale", y_type, y_type);
+}
+
+/* A float32 element-wise op without attributes, y = fn(x) (an op's file passes its own function,
+ * e.g. lower_neg.c): the shape and type of x, one STEP_UNARY (folded when x is constant). */
+int cc_lower_unary_f32(compiler *c, int ni, const onnx_node *n, trit_unary_f32 fn) {
+    static const char *const none[] = {NULL};
+    if (!cc_check_attributes(c, n, none)) return 0;
+    int x = IN(0), y = OUT0;
+    if (x < 0 || n->input_count != 1) return cc_node_fail(c, n, TRIT_ERROR_FORMAT, "needs one input");
+    if (!cc_require_dtype(c, n, x, TRIT_FLOAT32, "the input")) return 0;
+    if (!cc_set_shape(c, y, TRIT_FLOAT32, c->values[x].rank, c->values[x].dims)) return 0;
+    step *s = cc_new_step(c, STEP_UNARY, ni);
     if (!s) return 0;
-    s->u.dequantize.x_type = y_type;
-    s->u.dequantize.outer = outer;
-    s->u.dequantize.axis_size = axis_size;
-    s->u.dequantize.inner = inner;
+    s->u.unary.count = c->values[x].count;
+    s->u.unary.fn = fn;
     s->in[0] = x;
-    s->in[1] = scale;
-    s->in[2] = zero;
     s->out = y;
     return cc_finish_step(c, s);
 }

@@ -6,13 +6,7 @@
 #include "compiler.h"
 
 step *cc_new_step(compiler *c, step_kind kind, int node_index) {
-    if (c->step_count == c->step_capacity) {
-        size_t capacity = c->step_capacity ? c->step_capacity * 2 : 64;
-        step *grown = trit_realloc(c->steps, capacity * sizeof(step));
-        if (!grown) return cc_no_memory(c), NULL;
-        c->steps = grown;
-        c->step_capacity = capacity;
-    }
+    if (!cc_reserve(c, (void **)&c->steps, &c->step_capacity, c->step_count, sizeof(step), 64)) return NULL;
     step *s = &c->steps[c->step_count];
     memset(s, 0, sizeof *s);
     s->kind = kind;

@@ -223,13 +223,7 @@ static int recognise_ternary(compiler *c, int id) {
         }
     }
     /* accepted: copy what the model keeps, check every code */
-    if (c->ternary_count == c->ternary_capacity) {
-        size_t capacity = c->ternary_capacity ? c->ternary_capacity * 2 : 16;
-        ternary_weight *grown = trit_realloc(c->ternary, capacity * sizeof(ternary_weight));
-        if (!grown) return cc_no_memory(c), -1;
-        c->ternary = grown;
-        c->ternary_capacity = capacity;
-    }
+    if (!cc_reserve(c, (void **)&c->ternary, &c->ternary_capacity, c->ternary_count, sizeof(ternary_weight), 16)) return -1;
     ternary_weight *t = &c->ternary[c->ternary_count];
     memset(t, 0, sizeof *t);
     t->value = id;

@@ -35,6 +35,17 @@ int cc_node_fail(compiler *c, const onnx_node *n, trit_status status, const char
 
 int cc_no_memory(compiler *c) { return cc_fail(c, TRIT_ERROR_MEMORY, "out of memory while compiling the model"); }
 
+/* Room for one more element in a growable array of `count` elements (doubling, `first` at first). */
+int cc_reserve(compiler *c, void **array, size_t *capacity, size_t count, size_t element, size_t first) {
+    if (count < *capacity) return 1;
+    size_t grown_capacity = *capacity ? *capacity * 2 : first;
+    void *grown = trit_realloc(*array, grown_capacity * element);
+    if (!grown) return cc_no_memory(c);
+    *array = grown;
+    *capacity = grown_capacity;
+    return 1;
+}
+
 /* ---- values and the name table ---------------------------------------------------------------- */
 static uint64_t hash_name(const char *s) {
     uint64_t h = 1469598103934665603ull;
@@ -71,13 +82,7 @@ static int grow_hash(compiler *c) {
 
 /* New value; named ones enter the name table (a duplicate name is a malformed graph). */
 int cc_new_value(compiler *c, const char *name) {
-    if (c->value_count == c->value_capacity) {
-        size_t capacity = c->value_capacity ? c->value_capacity * 2 : 256;
-        tvalue *grown = trit_realloc(c->values, capacity * sizeof(tvalue));
-        if (!grown) return cc_no_memory(c), -1;
-        c->values = grown;
-        c->value_capacity = capacity;
-    }
+    if (!cc_reserve(c, (void **)&c->values, &c->value_capacity, c->value_count, sizeof(tvalue), 256)) return -1;
     int id = (int)c->value_count++;
     tvalue *v = &c->values[id];
     memset(v, 0, sizeof *v);

@@ -27,6 +27,14 @@ static void dims_strides(int rank, const int64_t *dims, int64_t *strides) {
     }
 }
 
+/* The next multi-index of a row-major walk over dims (an odometer). */
+static void next_index(int rank, const int64_t *dims, int64_t *index) {
+    for (int d = rank - 1; d >= 0; d--) {
+        if (++index[d] < dims[d]) break;
+        index[d] = 0;
+    }
+}
+
 static size_t dims_count(int rank, const int64_t *dims) {
     size_t count = 1;
     for (int d = 0; d < rank; d++) count *= (size_t)dims[d];
@@ -37,18 +45,12 @@ void trit_ref_slice(size_t element_size, int rank, const int64_t *x_dims, const 
                     const int64_t *steps, const int64_t *y_dims, const void *x, void *y) {
     int64_t x_strides[TRIT_MAX_RANK];
     dims_strides(rank, x_dims, x_strides);
-    const size_t count = dims_count(rank, y_dims);
-    const unsigned char *src = x;
-    unsigned char *dst = y;
     int64_t index[TRIT_MAX_RANK] = {0};
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0, count = dims_count(rank, y_dims); i < count; i++) {
         int64_t offset = 0;
         for (int d = 0; d < rank; d++) offset += (starts[d] + index[d] * steps[d]) * x_strides[d];
-        memcpy(dst + i * element_size, src + (size_t)offset * element_size, element_size);
-        for (int d = rank - 1; d >= 0; d--) {
-            if (++index[d] < y_dims[d]) break;
-            index[d] = 0;
-        }
+        memcpy((unsigned char *)y + i * element_size, (const unsigned char *)x + (size_t)offset * element_size, element_size);
+        next_index(rank, y_dims, index);
     }
 }
 
@@ -74,10 +76,7 @@ void trit_ref_pad_constant(size_t element_size, int rank, const int64_t *x_dims,
         }
         memcpy(dst + i * element_size, inside ? src + (size_t)offset * element_size : (const unsigned char *)value,
                element_size);
-        for (int d = rank - 1; d >= 0; d--) {
-            if (++index[d] < y_dims[d]) break;
-            index[d] = 0;
-        }
+        next_index(rank, y_dims, index);
     }
 }
 

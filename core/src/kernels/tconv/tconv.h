@@ -29,6 +29,10 @@ typedef struct trit_tconv_kernel {
 /* All variants compiled into this build, best first, the reference last; NULL-terminated. */
 extern const trit_tconv_kernel *const trit_tconv_kernels[];
 
+/* The first variant of a NULL-terminated list (this family's or tconv_i8's) that supports the layer. */
+const trit_tconv_kernel *trit_tconv_first(const trit_tconv_kernel *const *list, const trit_conv_shape *shape,
+                                          const trit_ternary_weights *weights);
+
 /* The first variant in the list that supports the shape (the reference supports everything). */
 const trit_tconv_kernel *trit_tconv_select(const trit_conv_shape *shape, const trit_ternary_weights *weights);
 

@@ -33,9 +33,13 @@ const trit_tconv_kernel *const trit_tconv_kernels[] = {
     NULL,
 };
 
+const trit_tconv_kernel *trit_tconv_first(const trit_tconv_kernel *const *list, const trit_conv_shape *shape,
+                                          const trit_ternary_weights *weights) {
+    for (int i = 0; list[i]; i++)
+        if (list[i]->supports(shape, weights)) return list[i];
+    return NULL;
+}
+
 const trit_tconv_kernel *trit_tconv_select(const trit_conv_shape *shape, const trit_ternary_weights *weights) {
-    for (int i = 0; trit_tconv_kernels[i]; i++) {
-        if (trit_tconv_kernels[i]->supports(shape, weights)) return trit_tconv_kernels[i];
-    }
-    return NULL; /* unreachable: the reference supports every shape */
+    return trit_tconv_first(trit_tconv_kernels, shape, weights); /* never NULL: the reference supports every shape */
 }

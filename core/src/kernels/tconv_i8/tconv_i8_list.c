@@ -27,7 +27,5 @@ const trit_tconv_kernel *const trit_tconv_i8_kernels[] = {
 };
 
 const trit_tconv_kernel *trit_tconv_i8_select(const trit_conv_shape *shape, const trit_ternary_weights *weights) {
-    for (int i = 0; trit_tconv_i8_kernels[i]; i++)
-        if (trit_tconv_i8_kernels[i]->supports(shape, weights)) return trit_tconv_i8_kernels[i];
-    return NULL; /* act_scale not > 0: not an int8 layer */
+    return trit_tconv_first(trit_tconv_i8_kernels, shape, weights); /* NULL: act_scale not > 0, not an int8 layer */
 }
