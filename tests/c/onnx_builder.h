@@ -157,4 +157,89 @@ static inline pbw mk_model(pbw *graph, int64_t opset, const char *const *metadat
 
 #define LIST(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+/* ---- ternary weights in the shared code blob (docs/FORMAT.md, what models/export.py writes) ----- */
+typedef struct mk_blob_weight {
+    const char *name;     /* the weight value W (a Conv/Gemm input 1 for trit to run it as ternary) */
+    int rank;
+    const int64_t *dims;
+    const int8_t *values; /* -1 / 0 / +1, row-major */
+    float levels[3];      /* what codes -1, 0, +1 stand for (trit needs levels[1] = 0) */
+} mk_blob_weight;
+
+/* The element counts of the weights into split[0..count) (their sum returned), and their base-3 codes,
+ * one after another, padded with code 1 (zero) to whole bytes: ceil(sum / 5) bytes, caller frees. */
+static inline uint8_t *mk_blob_codes(const mk_blob_weight *w, int count, int64_t *split, size_t *size) {
+    static const uint8_t powers[5] = {1, 3, 9, 27, 81};
+    int64_t total = 0;
+    for (int k = 0; k < count; k++) {
+        split[k] = 1;
+        for (int d = 0; d < w[k].rank; d++) split[k] *= w[k].dims[d];
+        total += split[k];
+    }
+    *size = (size_t)(total + 4) / 5;
+    uint8_t *codes = calloc(*size + 1, 1);
+    if (!codes) abort();
+    for (int64_t at = 0, k = 0, i = 0; at < 5 * (int64_t)*size; at++) {
+        int code = 1; /* padding */
+        while (k < count && i == split[k]) k++, i = 0;
+        if (k < count) code = w[k].values[i++] + 1;
+        codes[at / 5] = (uint8_t)(codes[at / 5] + code * powers[at % 5]);
+    }
+    return codes;
+}
+
+/* Adds one blob holding `count` (<= 64) weights, its code bytes `codes` (mk_blob_codes, or altered):
+ * trit.codes, trit.split (the counts, then the padding's when not 0), the shared decode chain and the
+ * Split, then per weight a Reshape to its shape and a Gather of its levels. Opset 13 or later. */
+static inline void mk_ternary_blob_codes(pbw *graph, const mk_blob_weight *w, int count, const uint8_t *codes, size_t size) {
+    int64_t split[65], total = 0;
+    size_t ignored;
+    free(mk_blob_codes(w, count, split, &ignored));
+    for (int k = 0; k < count; k++) total += split[k];
+    const int outputs = count + (5 * (int64_t)size > total ? 1 : 0);
+    split[count] = 5 * (int64_t)size - total;
+    int64_t one = 1, five[2] = {1, 5}, axes = 1, flat = -1, k_dims = outputs, bytes = (int64_t)size;
+    const int32_t powers32[5] = {1, 3, 9, 27, 81}, three = 3;
+    ONNX_INITIALIZER(graph, "trit.codes", 2 /* uint8 */, 1, &bytes, codes, size);
+    ONNX_INITIALIZER(graph, "trit.split", 7 /* int64 */, 1, &k_dims, split, (size_t)outputs * sizeof(int64_t));
+    ONNX_INITIALIZER(graph, "trit.unpack.axes", 7, 1, &one, &axes, sizeof axes);
+    ONNX_INITIALIZER(graph, "trit.unpack.powers", 6 /* int32 */, 2, five, powers32, sizeof powers32);
+    ONNX_INITIALIZER(graph, "trit.unpack.three", 6, 1, &one, &three, sizeof three);
+    ONNX_INITIALIZER(graph, "trit.unpack.flat", 7, 1, &one, &flat, sizeof flat);
+    mk_add_node(graph, "Unsqueeze", "", LIST("trit.codes", "trit.unpack.axes"), LIST("trit.codes_col"));
+    pbw n = mk_node("Cast", "", LIST("trit.codes_col"), LIST("trit.codes_int"));
+    mk_attr_int(&n, "to", 6);
+    mk_end_node(graph, &n);
+    mk_add_node(graph, "Div", "", LIST("trit.codes_int", "trit.unpack.powers"), LIST("trit.codes_div"));
+    mk_add_node(graph, "Mod", "", LIST("trit.codes_div", "trit.unpack.three"), LIST("trit.codes_index"));
+    mk_add_node(graph, "Reshape", "", LIST("trit.codes_index", "trit.unpack.flat"), LIST("trit.codes_flat"));
+    n = mk_node("Split", "", LIST("trit.codes_flat", "trit.split"), NULL);
+    char names[65][3][96];
+    for (int k = 0; k < outputs; k++) {
+        if (k < count) snprintf(names[k][0], sizeof names[k][0], "%s.codes", w[k].name);
+        else snprintf(names[k][0], sizeof names[k][0], "trit.codes_pad");
+        pbw_str(&n, 2, names[k][0]);
+    }
+    mk_end_node(graph, &n);
+    for (int k = 0; k < count; k++) {
+        int64_t rank = w[k].rank, three_levels = 3;
+        char index[104];
+        snprintf(names[k][1], sizeof names[k][1], "%s.shape", w[k].name);
+        snprintf(names[k][2], sizeof names[k][2], "%s.levels", w[k].name);
+        snprintf(index, sizeof index, "%s.index", w[k].name);
+        ONNX_INITIALIZER(graph, names[k][1], 7, 1, &rank, w[k].dims, (size_t)rank * sizeof(int64_t));
+        ONNX_INITIALIZER(graph, names[k][2], 1 /* float */, 1, &three_levels, w[k].levels, sizeof w[k].levels);
+        mk_add_node(graph, "Reshape", "", LIST(names[k][0], names[k][1]), LIST(index));
+        mk_add_node(graph, "Gather", "", LIST(names[k][2], index), LIST(w[k].name));
+    }
+}
+
+static inline void mk_ternary_blob(pbw *graph, const mk_blob_weight *w, int count) {
+    int64_t split[65];
+    size_t size;
+    uint8_t *codes = mk_blob_codes(w, count, split, &size);
+    mk_ternary_blob_codes(graph, w, count, codes, size);
+    free(codes);
+}
+
 #endif
