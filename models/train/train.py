@@ -187,6 +187,7 @@ class Run:
         self.final_path = os.path.join(self.run_dir, "checkpoint-final.pt")
         self.log_file = None
         self.stop_signal = None
+        self.final_eval = None  # top-1 of the weights as they are after the last epoch, when it was measured
 
     def log(self, msg):
         if not self.dist.is_main:
@@ -314,6 +315,7 @@ class Run:
         epoch = self.start_epoch
         while epoch < a.epochs and not out_of_time:
             self.net.train()
+            self.final_eval = None  # the weights change in this epoch
             self.hooks.epoch_start(epoch)
             first = self.start_step if epoch == self.start_epoch else 0
             sums = torch.zeros(3, dtype=torch.float64, device=self.device)  # seen, correct, loss·n
@@ -407,6 +409,7 @@ class Run:
                 if self.dist.is_main:
                     acc, tl = evaluate(self.model, self.test_loader)
                     msg += " | test loss %.4f top1 %.2f%%" % (tl, acc)
+                    self.final_eval = acc
                 self.dist.barrier()
             self.log(msg)
             self.save(epoch + 1, 0, None)
@@ -428,6 +431,8 @@ class Run:
             recalibrate_bn(self.model, recal, a.bn_recal)
             acc, tl = evaluate(self.model, self.test_loader)
             self.log("after BN recalibration (%d batches): test loss %.4f top1 %.2f%%" % (a.bn_recal, tl, acc))
+        elif self.final_eval is not None:
+            acc = self.final_eval   # the last epoch's evaluation, of these very weights
         elif not a.limit_batches:
             acc, _ = evaluate(self.model, self.test_loader)
         else:
