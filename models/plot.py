@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Size–accuracy plot of the shipped models (models/*.onnx): top-1 from trit.top1 (measured by trit eval) against
-raw and gzip file size. Writes models/size_accuracy.png. Usage: /usr/bin/python3 models/plot.py"""
+raw and gzip file size, with the references a reader compares them to: the float ResNet-20 on this JPEG copy
+(our best CPU-trained base, and METHODS.md's 160-epoch GPU run) and the papers' ResNet-20 numbers on the original
+CIFAR-10 (a different, easier test set: marked, not plotted as ours). Writes models/size_accuracy.png.
+Usage: /usr/bin/python3 models/plot.py   (needs python3-matplotlib)"""
 import glob
 import os
 
@@ -10,6 +13,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import onnx  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+# (top-1, label, marker): the float ResNet-20 on this JPEG copy of CIFAR-10
+FLOAT_REFERENCES = [(86.76, "float base, 29 CPU epochs (resnet20-float)", "s"),
+                    (89.26, "float, 160 GPU epochs (METHODS.md)", "D")]
+# the papers' ResNet-20 on the original CIFAR-10 (METHODS.md): horizontal lines, not comparable points
+PAPERS = [(91.13, "TTQ paper 91.13 (original CIFAR-10)"), (91.65, "He & Fan paper 91.65 (original CIFAR-10)")]
 
 
 def main():
@@ -21,18 +30,30 @@ def main():
         points.append((os.path.basename(path)[:-5], os.path.getsize(path) / 1024, os.path.getsize(path + ".gz") / 1024,
                        float(meta["trit.top1"]), meta.get("trit.sparsity", "0")))
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for name, raw, gz, top1, sp in points:
+    # the ResNet-20s sit within a point of each other: labels stacked above the cluster, joined by thin lines
+    for k, (name, raw, gz, top1, sp) in enumerate(sorted(points, key=lambda p: -p[3])):
         ax.scatter([raw], [top1], marker="o", color="C0")
         ax.scatter([gz], [top1], marker="x", color="C1")
         ax.plot([gz, raw], [top1, top1], color="0.8", zorder=0)
-        ax.annotate("%s (%.0f %% zeros)" % (name, 100 * float(sp)), (raw, top1), textcoords="offset points",
-                    xytext=(5, 4), fontsize=8)
+        ax.annotate("%s (%.0f %% zeros, %.2f %%)" % (name, 100 * float(sp), top1), (raw, top1),
+                    textcoords="offset points", xytext=(40, 70 - 13 * k), fontsize=7,
+                    arrowprops=dict(arrowstyle="-", color="0.6", lw=0.5))
+    # float ResNet-20: 1,081,332 B as a trit file (export of the float base)
+    float_kib = 1081332 / 1024
+    for top1, label, style in FLOAT_REFERENCES:
+        ax.scatter([float_kib], [top1], marker=style, color="C2")
+        ax.annotate(label, (float_kib, top1), textcoords="offset points", xytext=(-8, 6), fontsize=7, ha="right")
+    left = min(p[2] for p in points) * 0.9 if points else 40
+    for top1, label in PAPERS:
+        ax.axhline(top1, color="C3", lw=0.8, ls=":")
+        ax.annotate(label, (left, top1), textcoords="offset points", xytext=(0, 2), fontsize=7, color="C3")
     ax.scatter([], [], marker="o", color="C0", label="raw .onnx")
     ax.scatter([], [], marker="x", color="C1", label=".onnx.gz")
     ax.set_xscale("log")
     ax.set_xlabel("file size (KiB, log scale)")
     ax.set_ylabel("CIFAR-10 top-1 (%, trit eval, 10,000 test JPEGs)")
-    ax.set_title("trit models: size vs accuracy (CPU-trained, short schedules)")
+    ax.set_title("trit models: size vs accuracy (CPU-trained, short schedules)", fontsize=10)
+    ax.set_ylim(83, 92.5)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="lower right")
     fig.tight_layout()
