@@ -2,7 +2,8 @@
 # Trains the model table in one call: on one GPU in about 9 minutes of wall time, or a few steps of every stage
 # anywhere with --smoke (what `make test` runs, on the CPU, so the only unknown left on a GPU is its speed).
 #
-#   bash models/train/gpu_all.sh OUT [--smoke] [--data PATH] [--minutes M] [--stages LIST] [--export] [--export-only]
+#   bash models/train/gpu_all.sh OUT [--smoke] [--data PATH] [--minutes M] [--stages LIST] [--bundle DIR]
+#                                    [--export] [--export-only] [--unbundle DIR]
 #
 # OUT             every run's directory (checkpoint-final.pt, checkpoint.pt, log.txt) under OUT/runs/, each
 #                 process's output under OUT/logs/, OUT/summary.txt: one line per run.
@@ -20,6 +21,9 @@
 #                 e.g. --stages r18 --minutes 9)
 # --smoke         a few steps of every stage on a 30-per-class pack, one thread per process: proves the script end
 #                 to end in about a minute on a 2-core CPU.
+# --bundle DIR    afterwards, pack every run's weights and logs into DIR as ≤ 8 parts of ≤ 15 MiB (bundle.py): what
+#                 can come back from a GPU machine (copy DIR's files into the device call's $OUT).
+# --unbundle DIR  first, unpack such parts into OUT (back here, before --export-only).
 # --export        afterwards, export every run with models/export.py to OUT/onnx/ and run `trit eval --limit 100`
 #                 on it (needs the onnx package and build/native/trit: on this side, not on the GPU machine).
 # --export-only   only that, for an OUT brought back from a GPU machine.
@@ -33,13 +37,15 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-out="" smoke=0 data="" minutes=9 export=0 export_only=0 stages=r20,r56
+out="" smoke=0 data="" minutes=9 export=0 export_only=0 stages=r20,r56 bundle="" unbundle=""
 while (($#)); do
     case $1 in
         --smoke) smoke=1 ;;
         --data) data=${2:?--data needs a path}; shift ;;
         --minutes) minutes=${2:?--minutes needs a number}; shift ;;
         --stages) stages=${2:?--stages needs a list}; shift ;;
+        --bundle) bundle=${2:?--bundle needs a folder}; shift ;;
+        --unbundle) unbundle=${2:?--unbundle needs a folder}; shift ;;
         --export) export=1 ;;
         --export-only) export=1 export_only=1 ;;
         -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -119,6 +125,10 @@ wait_phase() {  # hard limit in seconds: SIGTERM what still runs (train.py check
     pids=()
 }
 final() { echo "$out/runs/$1/checkpoint-final.pt"; }
+
+if [[ -n $unbundle ]]; then
+    "$py" "$repo/models/train/bundle.py" unpack "$unbundle" "$out" || exit 2
+fi
 
 if ((!export_only)); then
     t0=$SECONDS
@@ -213,6 +223,10 @@ for name in sorted(os.listdir(root)):
         print("%-18s unfinished (checkpoint.pt only: re-run to continue)" % name)
 EOF
 cat "$out/summary.txt"
+
+if [[ -n $bundle ]] && ((!export_only)); then
+    "$py" "$repo/models/train/bundle.py" pack "$out" "$bundle" || failed+=("bundle")
+fi
 
 if ((export)); then
     mkdir -p "$out/onnx"

@@ -21,7 +21,6 @@ import checkpoint  # noqa: E402
 import data  # noqa: E402
 import runtime  # noqa: E402
 import train  # noqa: E402
-from errors import TrainError  # noqa: E402
 
 PY = sys.executable
 TRIT = os.path.join(REPO, "build", "native", "trit")
@@ -351,19 +350,35 @@ class BaseTest(unittest.TestCase):
 class GpuScriptSmokeTest(unittest.TestCase):
     def test_smoke_trains_every_stage_and_exports_models_trit_accepts(self):
         out = os.path.join(TMP, "gpu-smoke")
-        p = subprocess.run(["bash", os.path.join(TRAIN_DIR, "gpu_all.sh"), out, "--smoke", "--export", "--data",
-                            os.path.join(TMP, "cifar"), "--stages", "r20,r56,r18"], capture_output=True, text=True,
-                           timeout=900, env=dict(os.environ, PY=PY))
+        bundle = os.path.join(TMP, "gpu-bundle")
+        p = subprocess.run(["bash", os.path.join(TRAIN_DIR, "gpu_all.sh"), out, "--smoke", "--data",
+                            os.path.join(TMP, "cifar"), "--stages", "r20,r56,r18", "--bundle", bundle],
+                           capture_output=True, text=True, timeout=900, env=dict(os.environ, PY=PY))
         self.assertEqual(p.returncode, 0, p.stdout[-3000:] + p.stderr[-3000:])
         names = ["resnet20-float", "resnet20-ttq", "resnet20-hefan", "resnet20-hefan2", "resnet20-tga",
                  "resnet20-ptq", "resnet56-float", "resnet56-ttq", "resnet56-hefan", "resnet18-float",
                  "resnet18-ptq"]
         for name in names:
             self.assertTrue(os.path.isfile(os.path.join(out, "runs", name, "checkpoint-final.pt")), name)
-            model = os.path.join(out, "onnx", name + ".onnx")
+        # what comes back from a GPU machine: at most 8 files of at most 16 MiB
+        parts = sorted(os.listdir(bundle))
+        self.assertTrue(1 <= len(parts) <= 8, parts)
+        self.assertTrue(all(os.path.getsize(os.path.join(bundle, f)) <= 16 * 1024 * 1024 for f in parts))
+        # back here: unbundle into a fresh folder, export every run, trit eval accepts each file
+        back = os.path.join(TMP, "gpu-back")
+        p = subprocess.run(["bash", os.path.join(TRAIN_DIR, "gpu_all.sh"), back, "--unbundle", bundle,
+                            "--export-only", "--data", os.path.join(TMP, "cifar")], capture_output=True, text=True,
+                           timeout=900, env=dict(os.environ, PY=PY))
+        self.assertEqual(p.returncode, 0, p.stdout[-3000:] + p.stderr[-3000:])
+        for name in names:
+            model = os.path.join(back, "onnx", name + ".onnx")
             self.assertIn("exported %s: trit eval --limit 100 top-1:" % model, p.stdout)
             info = subprocess.run([TRIT, "info", model], capture_output=True, text=True)
             self.assertEqual(info.returncode, 0, info.stderr)
+        # the small nets travel in fp32, bit for bit
+        a = torch.load(os.path.join(out, "runs", "resnet20-ttq", "checkpoint-final.pt"))["model"]
+        b = torch.load(os.path.join(back, "runs", "resnet20-ttq", "checkpoint-final.pt"))["model"]
+        self.assertTrue(all(torch.equal(a[k], b[k]) for k in a))
         summary = read_text(os.path.join(out, "summary.txt"))
         self.assertEqual(len(summary.strip().splitlines()), len(names))
         # re-running continues from the checkpoints: nothing is trained again
