@@ -57,6 +57,10 @@ $(WASM_DIR)/trit-nosimd.wasm: $(WASM_PLAIN_OBJS)
 	$(EMCC) $(WASM_PLAIN_OBJS) $(WASM_LDFLAGS) -o $@
 
 # Raw and gzip -9 sizes of both builds (js_sdk/README.md quotes them).
+# prints the two builds' sizes, then rewrites the size tables of README.md and js_sdk/README.md from the
+# built files and the package (wasm/size_tables.mjs), so no hand-copied number goes stale
 wasm-size: wasm
 	@for f in $(WASM_DIR)/trit.wasm $(WASM_DIR)/trit-nosimd.wasm; do \
 		printf '%-28s %7d bytes raw, %7d bytes gzip -9\n' $$f $$(stat -c %s $$f) $$(gzip -9c $$f | wc -c); done
+	@$(MAKE) --no-print-directory package >/dev/null
+	@$(NODE) wasm/size_tables.mjs $(SDK_TARBALL)
