@@ -17,6 +17,8 @@ const models = [
 ];
 const engines = [['trit', 'trit (SDK, wasm SIMD, f32 activations)'], ['trit8', 'trit (SDK, wasm SIMD, 8-bit activations)'],
     ['kernels', 'trit kernels (runner)'], ['ort', 'onnxruntime-web'], ['tfjs', 'tfjs-backend-wasm']];
+// TRIT_BASE=<checkout>: also the engine as built there, timed in the same rounds (before/after a change)
+if (process.env.TRIT_BASE) engines.splice(1, 0, ['tritbase', `trit at ${process.env.TRIT_BASE} (SDK, wasm SIMD)`]);
 const stat = (times) => {
     const t = times.slice().sort((a, b) => a - b);
     return { min: t[0], median: t[t.length >> 1] };
