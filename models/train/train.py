@@ -269,9 +269,11 @@ class Run:
                                           {"params": no_decay, "weight_decay": 0.0}],
                                          lr=a.lr, momentum=a.momentum, nesterov=a.nesterov)
         self.start_epoch, self.start_step, self.trained_seconds, self.resumed_metrics = 0, 0, 0.0, None
+        self.epochs_done = 0
         if ckpt is not None:
             self.optimizer.load_state_dict(ckpt["optimizer"])
             self.start_epoch, self.start_step = ckpt["epoch"], ckpt["step"]
+            self.epochs_done = ckpt["epoch"]
             self.trained_seconds = ckpt["trained_seconds"]
             self.resumed_metrics = ckpt["metrics"]
         self.net = self.dist.wrap(model, self.device)
@@ -290,6 +292,7 @@ class Run:
 
     # -- the loop --
     def save(self, epoch, step, metrics):
+        self.epochs_done = epoch
         if self.dist.is_main:
             checkpoint.save_resume(self.ckpt_path, self.model, self.optimizer, epoch, step, self.trained_seconds,
                                    metrics, self.args)
@@ -437,7 +440,7 @@ class Run:
             acc, _ = evaluate(self.model, self.test_loader)
         else:
             acc = float("nan")
-        epochs_done = checkpoint.read(self.ckpt_path)["epoch"] if os.path.isfile(self.ckpt_path) else 0
+        epochs_done = self.epochs_done  # the epoch of the last resume checkpoint written (or resumed from)
         self.log("trained %d epochs in %.1f min of training time" % (epochs_done, self.trained_seconds / 60))
         state = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
         checkpoint.atomic_save({"model": state, "arch": a.arch, "method": a.method, "epochs": epochs_done,
