@@ -244,7 +244,7 @@ int main(int argc, char **argv) {
 #endif
 #if defined(__SSE2__) || defined(__wasm_simd128__)
     if (maxpool_checked > random_count / 6) simd_ran++;
-    CHECK_MSG(simd_ran == 3, "the SIMD variants of this build did not run on most cases");
+    CHECK_MSG(simd_ran >= 3, "the SIMD variants of this build did not run on most cases"); /* 4 where AVX2 is listed too */
 #else
     (void)simd_ran;
 #endif

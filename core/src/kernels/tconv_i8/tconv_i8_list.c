@@ -7,6 +7,10 @@ extern const trit_tconv_kernel trit_tconv_i8_sparse__wasmsimd;
 #if defined(__SSE2__) /* *__sse2.c is built only for x86 */
 extern const trit_tconv_kernel trit_tconv_i8_sparse__sse2;
 #endif
+#include "../x86_target.h"
+#if defined(TRIT_X86_AVX2) /* *__avx2.c: native x86 only, used where cpuid says AVX2 + FMA */
+extern const trit_tconv_kernel trit_tconv_i8_sparse__avx2;
+#endif
 #if !defined(__wasm_simd128__) /* never needed beside SIMD128; kept out of trit.wasm (size) */
 extern const trit_tconv_kernel trit_tconv_i8_sparse__scalar;
 #endif
@@ -15,6 +19,9 @@ extern const trit_tconv_kernel trit_tconv_i8_ref;
 const trit_tconv_kernel *const trit_tconv_i8_kernels[] = {
 #if defined(__wasm_simd128__)
     &trit_tconv_i8_sparse__wasmsimd,
+#endif
+#if defined(TRIT_X86_AVX2)
+    &trit_tconv_i8_sparse__avx2,
 #endif
 #if defined(__SSE2__)
     &trit_tconv_i8_sparse__sse2,
