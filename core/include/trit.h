@@ -133,6 +133,48 @@ trit_status trit_model_run(trit_model *model);
 /* Pointer to output `index` inside the model's arena; valid until the next run or destroy. */
 trit_status trit_model_output(trit_model *model, size_t index, const void **out_data, size_t *out_byte_size);
 
+/* ---- intermediate tensors and single steps ----------------------------------------------------
+ * Ask for tensors of the graph by their ONNX value names, besides its outputs: after each run they
+ * are readable like outputs (trit_model_requested_info/_output, index = position in `names`).
+ * A name must be computed at run time as that very tensor, or be a constant the engine holds:
+ *   - a graph input or output, a node's output written by a step, or an alias of one (Flatten,
+ *     Reshape, Identity, ... share their input's bytes): fine;
+ *   - a node's output that fusion merged into the next step's (a Conv's output when its Relu or
+ *     residual Add runs in the conv's epilogue): TRIT_ERROR_UNSUPPORTED, the message names the
+ *     tensor and the fused step's output to ask for instead; never a different tensor's values;
+ *   - a constant: its values when the engine holds them (biases, an FC layer's weights: the constant
+ *     B of a Gemm), else TRIT_ERROR_UNSUPPORTED; a ternary weight: read it with trit_model_ternary_codes;
+ *   - no such name: TRIT_ERROR_ARGUMENT.
+ * Each call replaces the previous request (count 0 drops it). It plans the activation memory again,
+ * so the tensors stay alive to the end of a run: one allocation, the inputs already set are kept,
+ * outputs must be computed again (run). On any failure the model keeps its previous request and
+ * arena, as usable as before. */
+trit_status trit_model_request_outputs(trit_model *model, const char *const *names, size_t count);
+size_t trit_model_requested_count(const trit_model *model);
+trit_status trit_model_requested_info(trit_model *model, size_t index, trit_tensor_info *out_info);
+/* Pointer to requested tensor `index` (in the arena, or the constant's data); valid until the next
+ * run, request or destroy. */
+trit_status trit_model_requested_output(trit_model *model, size_t index, const void **out_data, size_t *out_byte_size);
+
+/* The compiled model is a list of steps, each one node or several fused (a conv with its residual
+ * Add and Relu). trit_model_run runs them all; trit_model_run_steps runs steps [first, first+count)
+ * on what earlier steps left in the arena, so a caller with a clock can time each step (the engine
+ * reads none). Performs no allocation. */
+typedef struct trit_step_info {
+    const char *name;             /* the node's name (its first output when it has none); owned by the model */
+    const char *op;               /* the node's op type: "Conv", "Gemm", "GlobalAveragePool", ... */
+    const char *input;            /* its first input tensor ("" when none) */
+    const char *weights;          /* its weight tensor (a conv's W, a gemm's B; "" when none) */
+    const char *output;           /* the tensor it writes (for a fused step, the last fused node's output) */
+    const char *kernel;           /* the kernel variant of a conv or gemm ("" for the reference code) */
+    int fused_add;                /* 1 when a residual Add runs in its epilogue */
+    const char *fused_activation; /* "Relu" or "Clip" when one runs in its epilogue, else "" */
+} trit_step_info;
+
+size_t trit_model_step_count(const trit_model *model);
+trit_status trit_model_step_info(trit_model *model, size_t index, trit_step_info *out_info);
+trit_status trit_model_run_steps(trit_model *model, size_t first, size_t count);
+
 /* ---- images and classification --------------------------------------------------------------
  * Preprocessing follows the model's metadata (docs/FORMAT.md): resize the shorter side, centre
  * crop to the input's H×W, scale to [0,1], subtract mean, divide by std, NCHW float. */

@@ -34,6 +34,7 @@ typedef struct tvalue {
     int producer;     /* onnx node index, -1 for initializers and graph inputs */
     int consumers;    /* input slots of nodes that read it, plus 1 per graph output */
     int step;         /* step that writes it, -1 if none */
+    int fused_into;   /* its producer runs fused in the step that writes this value now, -1 (messages) */
     int ternary;      /* index into the model's ternary weights, -1 */
     int keep;         /* constant referenced at run time: do not free after compile */
     int is_input, is_output, from_initializer, in_pattern;
@@ -76,8 +77,10 @@ typedef struct step {
     int dead;          /* compile-time only: removed before planning */
     int node;          /* onnx node index (for messages) */
     const char *name;  /* node name, for messages */
+    const char *op;    /* the node's op type (trit_model_step_info) */
     int in[STEP_MAX_INPUTS]; /* value ids, -1 = absent */
     int out;
+    int weights;       /* the constant weight a packed copy replaced (in[1] before packing), -1 */
     /* epilogue for conv / gemm / tconv */
     int residual;      /* value id or -1 */
     float clamp_min, clamp_max;
@@ -194,7 +197,11 @@ struct trit_model {
     ternary_weight *ternary;
     size_t ternary_count;
     unsigned char *arena;
-    size_t arena_bytes;
+    size_t arena_bytes;     /* as planned at load (info JSON) */
+    size_t max_arena_bytes; /* the load's limit, for a re-plan (trit_model_request_outputs) */
+    int *requested;         /* value ids of the tensors asked for besides the outputs (trit_alloc) */
+    trit_tensor_info *requested_infos;
+    size_t requested_count;
     /* description */
     const char *graph_name;
     const char *producer;
@@ -217,6 +224,8 @@ struct trit_model {
 /* compile/compile.c: decode + compile into a freshly zeroed model (message set on failure). */
 trit_status trit_compile(trit_model *model, const void *bytes, size_t size, const trit_limits *limits);
 void trit_model_release_contents(trit_model *model);
+/* model.c: a value's name, type and shape as the public API describes a tensor. */
+void trit_fill_tensor_info(const tvalue *v, trit_tensor_info *info);
 
 /* exec.c: run one step. `arena` may be NULL when every value involved is a constant (folding);
  * `scratch` overrides the step's arena scratch when non-NULL. */
@@ -233,6 +242,20 @@ typedef struct plan_buffer {
 } plan_buffer;
 /* Returns 1 on success, 0 when the total overflows, -1 when out of memory. */
 int trit_plan_memory(plan_buffer *buffers, size_t count, size_t *out_total);
+
+/* The arena of a step list: every runtime root's and every step scratch's offset. The values in
+ * `live_to_end` (graph inputs, outputs, tensors a caller asked for) stay live to the end of a run.
+ * Computes liveness into the values (first_use, last_use) and marks constants read at run time
+ * `keep`; writes no offsets until trit_arena_plan_commit. Same returns as trit_plan_memory. */
+typedef struct arena_plan {
+    plan_buffer *buffers;
+    int *owner; /* value id, or -1 - step index for a step's scratch */
+    size_t count, total;
+} arena_plan;
+int trit_arena_plan(tvalue *values, size_t value_count, const step *steps, size_t step_count, const int *live_to_end,
+                    size_t live_count, arena_plan *out);
+void trit_arena_plan_commit(const arena_plan *plan, tvalue *values, step *steps);
+void trit_arena_plan_release(arena_plan *plan);
 
 /* json.c: a growable string built through the allocation hook. */
 typedef struct json_writer {

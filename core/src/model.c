@@ -156,7 +156,7 @@ static trit_status setup_metadata(trit_model *m) {
     return TRIT_OK;
 }
 
-static void fill_info(const tvalue *v, trit_tensor_info *info) {
+void trit_fill_tensor_info(const tvalue *v, trit_tensor_info *info) {
     memset(info, 0, sizeof *info);
     info->name = v->name;
     info->dtype = (trit_dtype)v->dtype;
@@ -184,8 +184,8 @@ trit_status trit_model_create(const void *bytes, size_t size, const trit_limits 
         m->input_count = m->output_count = 0;
         return status;
     }
-    for (size_t i = 0; i < m->input_count; i++) fill_info(&m->values[m->inputs[i]], &m->input_infos[i]);
-    for (size_t i = 0; i < m->output_count; i++) fill_info(&m->values[m->outputs[i]], &m->output_infos[i]);
+    for (size_t i = 0; i < m->input_count; i++) trit_fill_tensor_info(&m->values[m->inputs[i]], &m->input_infos[i]);
+    for (size_t i = 0; i < m->output_count; i++) trit_fill_tensor_info(&m->values[m->outputs[i]], &m->output_infos[i]);
     m->loaded = 1;
     m->message[0] = 0;
     return TRIT_OK;

@@ -5,7 +5,9 @@
  *   - the handle stays usable: the failed step, repeated without the failure, gives the reference
  *     result; and a fresh model afterwards gives the reference result too.
  * The scenario is the life of a model in an app: create, info JSON, classify a PNG, a JPEG, a
- * progressive JPEG and a BMP, an RGBA frame, top-k, destroy. The loop stops at the first index past
+ * progressive JPEG and a BMP, an RGBA frame, top-k, a request for an intermediate tensor
+ * (trit_model_request_outputs: a failed one leaves the model running as before; after it the input
+ * already set is still there), destroy. The loop stops at the first index past
  * the last allocation of the scenario, so every allocation point is covered.
  *
  *   alloc_fail MODELS_DIR     (models written by tests/reliability/make_models.py) */
@@ -19,6 +21,8 @@ typedef struct reference {
     unsigned char *logits[IMAGE_COUNT + 1]; /* per image, then the RGBA frame */
     size_t logit_bytes;
     char *json;
+    unsigned char *first_step; /* step 0's output for the RGBA frame */
+    size_t first_step_bytes;
 } reference;
 
 static file_bytes images[IMAGE_COUNT];
@@ -62,6 +66,45 @@ static void image_step(trit_model *model, int which, const reference *ref, long 
     CHECK_MSG(s == TRIT_OK || s == TRIT_ERROR_MEMORY, "top_k: %s", trit_status_name(s));
 }
 
+/* Ask for step 0's output and output 0 by name. */
+static trit_status request_tensors(trit_model *model) {
+    trit_step_info step;
+    trit_tensor_info output;
+    if (trit_model_step_info(model, 0, &step) != TRIT_OK || trit_model_output_info(model, 0, &output) != TRIT_OK)
+        return TRIT_ERROR_STATE;
+    const char *const names[2] = {step.output, output.name};
+    return trit_model_request_outputs(model, names, 2);
+}
+
+static int same_requested(trit_model *model, size_t index, const unsigned char *expected, size_t bytes) {
+    const void *out = NULL;
+    size_t out_bytes = 0;
+    if (trit_model_requested_output(model, index, &out, &out_bytes) != TRIT_OK || out_bytes != bytes) return 0;
+    return memcmp(out, expected, bytes) == 0;
+}
+
+/* After the RGBA frame: the request, then a run on the input it kept. */
+static void request_step(trit_model *model, const reference *ref, long *memory_errors) {
+    trit_status s;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        s = request_tensors(model);
+        if (s == TRIT_OK) break;
+        CHECK_MSG(s == TRIT_ERROR_MEMORY, "request_outputs: %s (%s)", trit_status_name(s), trit_model_message(model));
+        CHECK_MSG(trit_model_message(model)[0] != '\0', "MEMORY without a message");
+        CHECK(trit_model_requested_count(model) == 0);
+        CHECK(trit_model_run(model) == TRIT_OK && same_output(model, ref->logits[IMAGE_COUNT], ref->logit_bytes));
+        (*memory_errors)++;
+        g_alloc.fail_at = -1;
+    }
+    if (s != TRIT_OK) return;
+    long calls_before_run = g_alloc.calls;
+    CHECK(trit_model_run(model) == TRIT_OK);
+    CHECK_MSG(g_alloc.calls == calls_before_run, "trit_model_run allocated after a request");
+    CHECK_MSG(same_output(model, ref->logits[IMAGE_COUNT], ref->logit_bytes), "output differs after the request");
+    CHECK(same_requested(model, 0, ref->first_step, ref->first_step_bytes));
+    CHECK(same_requested(model, 1, ref->logits[IMAGE_COUNT], ref->logit_bytes));
+}
+
 /* The whole scenario with allocation `fail_at` failing. Returns the number of allocation calls made. */
 static long scenario(const file_bytes *model_file, long fail_at, const reference *ref, long *memory_errors) {
     alloc_arm(fail_at);
@@ -88,6 +131,7 @@ static long scenario(const file_bytes *model_file, long fail_at, const reference
     }
     CHECK(s == TRIT_OK && json && strcmp(json, ref->json) == 0);
     for (int which = 0; which <= IMAGE_COUNT; which++) image_step(model, which, ref, memory_errors);
+    request_step(model, ref, memory_errors);
     trit_model_destroy(model);
     return g_alloc.calls;
 }
@@ -119,6 +163,12 @@ static void make_reference(const file_bytes *model_file, reference *ref, long *c
         ref->logits[which] = malloc(ref->logit_bytes);
         memcpy(ref->logits[which], out, ref->logit_bytes);
     }
+    CHECK_MSG(request_tensors(model) == TRIT_OK, "reference request: %s", trit_model_message(model));
+    CHECK(trit_model_run(model) == TRIT_OK);
+    const void *first = NULL;
+    CHECK(trit_model_requested_output(model, 0, &first, &ref->first_step_bytes) == TRIT_OK && first);
+    ref->first_step = malloc(ref->first_step_bytes);
+    memcpy(ref->first_step, first, ref->first_step_bytes);
     trit_model_destroy(model);
     *total_calls = g_alloc.calls;
     CHECK_MSG(g_alloc.live_blocks == 0, "reference run leaves %ld live blocks", g_alloc.live_blocks);
@@ -127,6 +177,7 @@ static void make_reference(const file_bytes *model_file, reference *ref, long *c
 static void free_reference(reference *ref) {
     for (int i = 0; i <= IMAGE_COUNT; i++) free(ref->logits[i]);
     free(ref->json);
+    free(ref->first_step);
 }
 
 int main(int argc, char **argv) {
@@ -143,7 +194,7 @@ int main(int argc, char **argv) {
     long all_points = 0;
     for (size_t m = 0; m < sizeof model_names / sizeof model_names[0]; m++) {
         file_bytes model_file = read_fixture(argv[1], model_names[m]);
-        reference ref = {{0}, 0, NULL};
+        reference ref = {{0}, 0, NULL, NULL, 0};
         long create_calls = 0, total_calls = 0;
         make_reference(&model_file, &ref, &create_calls, &total_calls);
 

@@ -129,11 +129,16 @@ void trit_model_release_contents(trit_model *m) {
     trit_free(m->ternary);
     trit_free(m->arena);
     trit_free(m->info_json);
+    trit_free(m->requested);
+    trit_free(m->requested_infos);
     trit_pool_release(&m->pool);
     m->values = NULL;
     m->steps = NULL;
     m->ternary = NULL;
     m->arena = NULL;
     m->info_json = NULL;
+    m->requested = NULL;
+    m->requested_infos = NULL;
+    m->requested_count = 0;
     m->value_count = m->step_count = m->ternary_count = 0;
 }

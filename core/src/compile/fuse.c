@@ -38,6 +38,7 @@ static void take_over(compiler *c, step *producer, step *fused) {
     int out = fused->out;
     producer->dead = 1;
     c->values[moved.out].step = -1;
+    c->values[moved.out].fused_into = out;
     moved.out = out;
     *fused = moved;
     c->values[out].step = (int)(fused - c->steps);
@@ -78,6 +79,7 @@ static int absorb_qdq(compiler *c, step *s) {
     s->in[0] = x;
     s->u.tconv.act_scale = q_scale;
     s->u.tconv.act_unsigned = q->u.dequantize.x_type == TRIT_UINT8;
+    vd->fused_into = vq->fused_into = s->out;
     c->values[x].consumers++;
     if (--vd->consumers == 0 && !vd->is_output) {
         dq->dead = 1;
@@ -134,6 +136,7 @@ static int fold_batchnorm(compiler *c, step *bn) {
     conv->in[2] = bias_id;
     /* the conv keeps its place; the BatchNormalization's output becomes its output */
     c->values[conv->out].step = -1;
+    c->values[conv->out].fused_into = bn->out;
     conv->out = bn->out;
     c->values[bn->out].step = (int)(conv - c->steps);
     bn->dead = 1;
@@ -162,6 +165,7 @@ static int fuse_clamp(compiler *c, step *clamp) {
     producer->clamp_max = clamp->clamp_max;
     /* the producer keeps its place */
     c->values[producer->out].step = -1;
+    c->values[producer->out].fused_into = clamp->out;
     producer->out = clamp->out;
     c->values[clamp->out].step = (int)(producer - c->steps);
     clamp->dead = 1;

@@ -80,60 +80,59 @@ int trit_plan_memory(plan_buffer *buffers, size_t count, size_t *out_total) {
     return 1;
 }
 
-static void mark_read(compiler *c, int id, int step_index) {
+static void mark_read(tvalue *values, int id, int step_index) {
     if (id < 0) return;
-    tvalue *v = &c->values[id];
+    tvalue *v = &values[id];
     if (v->kind != VALUE_RUNTIME) {
         v->keep = 1;
         return;
     }
-    tvalue *root = &c->values[v->root];
+    tvalue *root = &values[v->root];
     if (step_index > root->last_use) root->last_use = step_index;
 }
 
-int cc_plan(compiler *c) {
-    int total_steps = (int)c->step_count;
-    for (size_t v = 0; v < c->value_count; v++) {
-        c->values[v].first_use = INT_MAX;
-        c->values[v].last_use = -1;
+int trit_arena_plan(tvalue *values, size_t value_count, const step *steps, size_t step_count, const int *live_to_end,
+                    size_t live_count, arena_plan *out) {
+    memset(out, 0, sizeof *out);
+    const int total_steps = (int)step_count;
+    for (size_t v = 0; v < value_count; v++) {
+        values[v].first_use = INT_MAX;
+        values[v].last_use = -1;
     }
-    for (size_t i = 0; i < c->step_count; i++) {
-        step *s = &c->steps[i];
-        tvalue *out = &c->values[c->values[s->out].root];
-        if ((int)i < out->first_use) out->first_use = (int)i;
-        if ((int)i > out->last_use) out->last_use = (int)i;
-        for (int k = 0; k < STEP_MAX_INPUTS; k++) mark_read(c, s->in[k], (int)i);
-        mark_read(c, s->residual, (int)i);
+    for (size_t i = 0; i < step_count; i++) {
+        const step *s = &steps[i];
+        tvalue *written = &values[values[s->out].root];
+        if ((int)i < written->first_use) written->first_use = (int)i;
+        if ((int)i > written->last_use) written->last_use = (int)i;
+        for (int k = 0; k < STEP_MAX_INPUTS; k++) mark_read(values, s->in[k], (int)i);
+        mark_read(values, s->residual, (int)i);
         if (s->kind == STEP_CONCAT)
-            for (int k = 0; k < s->u.concat.count; k++) mark_read(c, s->u.concat.inputs[k], (int)i);
+            for (int k = 0; k < s->u.concat.count; k++) mark_read(values, s->u.concat.inputs[k], (int)i);
     }
-    for (size_t i = 0; i < c->m->input_count; i++) {
-        tvalue *v = &c->values[c->m->inputs[i]];
-        v->first_use = 0; /* inputs survive the whole run: running twice gives the same result */
-        v->last_use = total_steps;
-    }
-    for (size_t i = 0; i < c->m->output_count; i++) {
-        tvalue *v = &c->values[c->m->outputs[i]];
+    /* inputs survive the whole run (running twice gives the same result); outputs and requested
+     * tensors from their step to the end */
+    for (size_t i = 0; i < live_count; i++) {
+        tvalue *v = &values[live_to_end[i]];
         if (v->kind != VALUE_RUNTIME) continue;
-        tvalue *root = &c->values[v->root];
+        tvalue *root = &values[v->root];
         root->last_use = total_steps;
         if (root->first_use == INT_MAX) root->first_use = 0;
     }
     size_t buffer_count = 0;
-    for (size_t v = 0; v < c->value_count; v++)
-        if (c->values[v].kind == VALUE_RUNTIME && c->values[v].root == (int)v && c->values[v].first_use != INT_MAX) buffer_count++;
-    for (size_t i = 0; i < c->step_count; i++)
-        if (c->steps[i].scratch_bytes) buffer_count++;
+    for (size_t v = 0; v < value_count; v++)
+        if (values[v].kind == VALUE_RUNTIME && values[v].root == (int)v && values[v].first_use != INT_MAX) buffer_count++;
+    for (size_t i = 0; i < step_count; i++)
+        if (steps[i].scratch_bytes) buffer_count++;
     plan_buffer *buffers = trit_alloc((buffer_count + 1) * sizeof(plan_buffer));
-    int *owner = trit_alloc((buffer_count + 1) * sizeof(int)); /* value id, or -1 - step index */
+    int *owner = trit_alloc((buffer_count + 1) * sizeof(int));
     if (!buffers || !owner) {
         trit_free(buffers);
         trit_free(owner);
-        return cc_no_memory(c);
+        return -1;
     }
     size_t b = 0;
-    for (size_t v = 0; v < c->value_count; v++) {
-        tvalue *val = &c->values[v];
+    for (size_t v = 0; v < value_count; v++) {
+        const tvalue *val = &values[v];
         if (val->kind == VALUE_RUNTIME && val->root == (int)v && val->first_use != INT_MAX) {
             buffers[b].bytes = val->bytes;
             buffers[b].first = val->first_use;
@@ -141,35 +140,57 @@ int cc_plan(compiler *c) {
             owner[b++] = (int)v;
         }
     }
-    for (size_t i = 0; i < c->step_count; i++)
-        if (c->steps[i].scratch_bytes) {
-            buffers[b].bytes = c->steps[i].scratch_bytes;
+    for (size_t i = 0; i < step_count; i++)
+        if (steps[i].scratch_bytes) {
+            buffers[b].bytes = steps[i].scratch_bytes;
             buffers[b].first = buffers[b].last = (int)i;
             owner[b++] = -1 - (int)i;
         }
-    size_t total = 0;
-    int planned = trit_plan_memory(buffers, buffer_count, &total), ok = planned == 1;
-    if (planned < 0) {
-        trit_free(buffers);
-        trit_free(owner);
-        return cc_no_memory(c);
+    out->buffers = buffers;
+    out->owner = owner;
+    out->count = buffer_count;
+    int planned = trit_plan_memory(buffers, buffer_count, &out->total);
+    if (planned != 1) trit_arena_plan_release(out);
+    return planned;
+}
+
+void trit_arena_plan_commit(const arena_plan *plan, tvalue *values, step *steps) {
+    for (size_t i = 0; i < plan->count; i++) {
+        if (plan->owner[i] >= 0) values[plan->owner[i]].offset = plan->buffers[i].offset;
+        else steps[-1 - plan->owner[i]].scratch_offset = plan->buffers[i].offset;
     }
-    if (ok && total > c->limits.max_arena_bytes) {
-        trit_free(buffers);
-        trit_free(owner);
+}
+
+void trit_arena_plan_release(arena_plan *plan) {
+    trit_free(plan->buffers);
+    trit_free(plan->owner);
+    plan->buffers = NULL;
+    plan->owner = NULL;
+    plan->count = 0;
+}
+
+int cc_plan(compiler *c) {
+    trit_model *m = c->m;
+    size_t live_count = m->input_count + m->output_count;
+    int *live = trit_alloc((live_count + 1) * sizeof(int));
+    if (!live) return cc_no_memory(c);
+    for (size_t i = 0; i < m->input_count; i++) live[i] = m->inputs[i];
+    for (size_t i = 0; i < m->output_count; i++) live[m->input_count + i] = m->outputs[i];
+    arena_plan plan;
+    int planned = trit_arena_plan(c->values, c->value_count, c->steps, c->step_count, live, live_count, &plan);
+    trit_free(live);
+    if (planned < 0) return cc_no_memory(c);
+    if (planned == 0) return cc_fail(c, TRIT_ERROR_LIMIT, "the memory plan overflows");
+    const size_t total = plan.total;
+    if (total > c->limits.max_arena_bytes) {
+        trit_arena_plan_release(&plan);
         return cc_fail(c, TRIT_ERROR_LIMIT, "activations need %zu bytes, above the arena limit of %zu", total, c->limits.max_arena_bytes);
     }
-    if (ok) {
-        for (size_t i = 0; i < buffer_count; i++) {
-            if (owner[i] >= 0) c->values[owner[i]].offset = buffers[i].offset;
-            else c->steps[-1 - owner[i]].scratch_offset = buffers[i].offset;
-        }
-    }
-    trit_free(buffers);
-    trit_free(owner);
-    if (!ok) return cc_fail(c, TRIT_ERROR_LIMIT, "the memory plan overflows");
-    c->m->arena_bytes = total;
-    if (total && !(c->m->arena = trit_alloc(total))) return cc_no_memory(c);
-    if (total) memset(c->m->arena, 0, total);
+    trit_arena_plan_commit(&plan, c->values, c->steps);
+    trit_arena_plan_release(&plan);
+    m->arena_bytes = total;
+    m->max_arena_bytes = c->limits.max_arena_bytes;
+    if (total && !(m->arena = trit_alloc(total))) return cc_no_memory(c);
+    if (total) memset(m->arena, 0, total);
     return 1;
 }

@@ -66,6 +66,8 @@ static int pack_float_convs(compiler *c) {
             kernel->pack(&s->u.gemm.p, b, packed);
             s->u.gemm.kernel = kernel;
             s->u.gemm.packed = packed;
+            c->values[s->in[1]].keep = 1; /* an FC layer's weights stay readable by name (class activation maps) */
+            s->weights = s->in[1];
             s->in[1] = -1;
             continue;
         }
@@ -87,6 +89,7 @@ static int pack_float_convs(compiler *c) {
         s->u.fconv.shape = shape;
         s->u.fconv.kernel = kernel;
         s->u.fconv.packed = packed;
+        s->weights = s->in[1];
         s->in[1] = -1; /* the packed copy replaces the weights */
         s->scratch_bytes = kernel->scratch_size(&shape);
     }

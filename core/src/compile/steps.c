@@ -13,9 +13,13 @@ step *cc_new_step(compiler *c, step_kind kind, int node_index) {
     s->node = node_index;
     /* A copy in the model's pool: run-time messages name the step after the decoded file is freed. */
     const char *label = node_index >= 0 ? cc_node_label(&c->onnx.graph.nodes[node_index]) : "";
-    if (!(s->name = trit_pool_strndup(&c->m->pool, label, strlen(label)))) return cc_no_memory(c), NULL;
+    const char *op = node_index >= 0 ? c->onnx.graph.nodes[node_index].op_type : "";
+    if (!(s->name = trit_pool_strndup(&c->m->pool, label, strlen(label))) ||
+        !(s->op = trit_pool_strndup(&c->m->pool, op, strlen(op))))
+        return cc_no_memory(c), NULL;
     for (int i = 0; i < STEP_MAX_INPUTS; i++) s->in[i] = -1;
     s->out = -1;
+    s->weights = -1;
     s->residual = -1;
     s->clamp_min = -INFINITY;
     s->clamp_max = INFINITY;

@@ -90,6 +90,7 @@ int cc_new_value(compiler *c, const char *name) {
     v->root = id;
     v->producer = -1;
     v->step = -1;
+    v->fused_into = -1;
     v->ternary = -1;
     if (name[0]) {
         if ((c->value_count * 2 > c->hash_size) && !grow_hash(c)) return -1;
