@@ -31,6 +31,10 @@
 /* All int8-activation variants compiled into this build, best first, the reference last. */
 extern const trit_tconv_kernel *const trit_tconv_i8_kernels[];
 
+/* Tests and benchmarks only: nonzero makes the dense variants take every layer they can run,
+ * whatever their cost model says (default 0; read when a layer is selected, at load). */
+extern int trit_tconv_i8_dense_always;
+
 /* The first variant that supports the layer (the reference takes any act_scale > 0). */
 const trit_tconv_kernel *trit_tconv_i8_select(const trit_conv_shape *shape, const trit_ternary_weights *weights);
 

@@ -2,28 +2,33 @@
 #include "tconv_i8.h"
 
 #if defined(__wasm_simd128__) /* *__wasmsimd.c is built only for wasm SIMD128 */
-extern const trit_tconv_kernel trit_tconv_i8_sparse__wasmsimd;
+extern const trit_tconv_kernel trit_tconv_i8_dense__wasmsimd, trit_tconv_i8_sparse__wasmsimd;
 #endif
 #if defined(__SSE2__) /* *__sse2.c is built only for x86 */
-extern const trit_tconv_kernel trit_tconv_i8_sparse__sse2;
+extern const trit_tconv_kernel trit_tconv_i8_dense__sse2, trit_tconv_i8_sparse__sse2;
 #endif
 #include "../x86_target.h"
 #if defined(TRIT_X86_AVX2) /* *__avx2.c: native x86 only, used where cpuid says AVX2 + FMA */
-extern const trit_tconv_kernel trit_tconv_i8_sparse__avx2;
+extern const trit_tconv_kernel trit_tconv_i8_dense__avx2, trit_tconv_i8_sparse__avx2;
 #endif
 #if !defined(__wasm_simd128__) /* never needed beside SIMD128; kept out of trit.wasm (size) */
 extern const trit_tconv_kernel trit_tconv_i8_sparse__scalar;
 #endif
 extern const trit_tconv_kernel trit_tconv_i8_ref;
 
+int trit_tconv_i8_dense_always = 0;
+
 const trit_tconv_kernel *const trit_tconv_i8_kernels[] = {
 #if defined(__wasm_simd128__)
+    &trit_tconv_i8_dense__wasmsimd, /* only where its cost model beats the lists (dense int8 section) */
     &trit_tconv_i8_sparse__wasmsimd,
 #endif
 #if defined(TRIT_X86_AVX2)
+    &trit_tconv_i8_dense__avx2,
     &trit_tconv_i8_sparse__avx2,
 #endif
 #if defined(__SSE2__)
+    &trit_tconv_i8_dense__sse2,
     &trit_tconv_i8_sparse__sse2,
 #endif
 #if !defined(__wasm_simd128__)

@@ -25,7 +25,9 @@ TRIT_X86_TARGET_BEGIN
 #define I32_TO_F32(v) _mm_cvtepi32_ps(v)
 
 /* QuantizeLinear, 16 at a time (as the SSE2 variant: NaN to 0, clamp, round half to even, shift). */
-static void i8_avx2_quantize(const float *x, int8_t *q, size_t n, float scale, int is_unsigned) {
+/* also the dense variant's quantizer */
+void trit_i8_quantize_avx2(const float *x, int8_t *q, size_t n, float scale, int is_unsigned);
+void trit_i8_quantize_avx2(const float *x, int8_t *q, size_t n, float scale, int is_unsigned) {
     const __m128 s = _mm_set1_ps(scale), lo = _mm_set1_ps(is_unsigned ? 0.0f : -128.0f);
     const __m128 hi = _mm_set1_ps(is_unsigned ? 255.0f : 127.0f);
     const __m128i shift = _mm_set1_epi32(is_unsigned ? 128 : 0);
@@ -41,7 +43,7 @@ static void i8_avx2_quantize(const float *x, int8_t *q, size_t n, float scale, i
     }
     for (; i < n; i++) q[i] = (int8_t)(trit_quantize_act(x[i], scale, is_unsigned) - (is_unsigned ? 128 : 0));
 }
-#define I8_QUANTIZE i8_avx2_quantize
+#define I8_QUANTIZE trit_i8_quantize_avx2
 #include "tconv_i8_sparse_impl.h"
 TRIT_X86_TARGET_END
 

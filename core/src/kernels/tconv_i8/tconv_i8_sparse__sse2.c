@@ -27,7 +27,9 @@ static inline __m128i i8_sse2_load8x8(const int8_t *p) {
 /* QuantizeLinear, 16 at a time: divide, NaN to 0, clamp to the type's range (cvtps would turn a
  * large value into INT_MIN), round half to even (cvtps under the default rounding mode), shift
  * uint8 values by -128, then pack. */
-static void i8_sse2_quantize(const float *x, int8_t *q, size_t n, float scale, int is_unsigned) {
+/* also the dense variant's quantizer */
+void trit_i8_quantize_sse2(const float *x, int8_t *q, size_t n, float scale, int is_unsigned);
+void trit_i8_quantize_sse2(const float *x, int8_t *q, size_t n, float scale, int is_unsigned) {
     const __m128 s = _mm_set1_ps(scale), lo = _mm_set1_ps(is_unsigned ? 0.0f : -128.0f);
     const __m128 hi = _mm_set1_ps(is_unsigned ? 255.0f : 127.0f);
     const __m128i shift = _mm_set1_epi32(is_unsigned ? 128 : 0);
@@ -44,7 +46,7 @@ static void i8_sse2_quantize(const float *x, int8_t *q, size_t n, float scale, i
     }
     for (; i < n; i++) q[i] = (int8_t)(trit_quantize_act(x[i], scale, is_unsigned) - (is_unsigned ? 128 : 0));
 }
-#define I8_QUANTIZE i8_sse2_quantize
+#define I8_QUANTIZE trit_i8_quantize_sse2
 #include "tconv_i8_sparse_impl.h"
 
 const trit_tconv_kernel trit_tconv_i8_sparse__sse2 = {

@@ -20,7 +20,9 @@
 /* QuantizeLinear, 16 at a time: divide, round half to even, shift uint8 values by -128, then the
  * saturating narrowings clamp exactly as trit_quantize_act does (trunc_sat maps NaN to 0; for
  * uint8, saturating round(x/s) - 128 to [-128, 127] is saturating round(x/s) to [0, 255], shifted). */
-static void i8_wasm_quantize(const float *x, int8_t *q, size_t n, float scale, int is_unsigned) {
+/* also the dense variant's quantizer */
+void trit_i8_quantize_wasmsimd(const float *x, int8_t *q, size_t n, float scale, int is_unsigned);
+void trit_i8_quantize_wasmsimd(const float *x, int8_t *q, size_t n, float scale, int is_unsigned) {
     const v128_t s = wasm_f32x4_splat(scale), shift = wasm_i32x4_splat(is_unsigned ? 128 : 0);
     size_t i = 0;
 #define I8_Q4(k) \
@@ -32,7 +34,7 @@ static void i8_wasm_quantize(const float *x, int8_t *q, size_t n, float scale, i
 #undef I8_Q4
     for (; i < n; i++) q[i] = (int8_t)(trit_quantize_act(x[i], scale, is_unsigned) - (is_unsigned ? 128 : 0));
 }
-#define I8_QUANTIZE i8_wasm_quantize
+#define I8_QUANTIZE trit_i8_quantize_wasmsimd
 #include "tconv_i8_sparse_impl.h"
 
 const trit_tconv_kernel trit_tconv_i8_sparse__wasmsimd = {
