@@ -3,11 +3,16 @@
 # They need both wasm builds, the native CLI, the cross-check models (core/core.mk) and the SDK's
 # own small test models (tests/js/make_models.py).
 
-JS_TEST_MODELS := $(BUILD)/js-test/sdk-small.onnx $(BUILD)/js-test/resnet20-8bit.onnx
+JS_TEST_MODELS := $(BUILD)/js-test/sdk-small.onnx $(BUILD)/js-test/resnet20-8bit.onnx $(BUILD)/js-test/resnet20-ttq-all-outputs.onnx
 JS_TESTS := $(sort $(wildcard tests/js/*.test.mjs))
 
 $(BUILD)/js-test/sdk-small.onnx: tests/js/make_models.py
 	$(PYTHON) tests/js/make_models.py $(@D)
+
+# resnet20-ttq with every float tensor a graph output: onnxruntime's intermediate values (inspect.test.mjs)
+$(BUILD)/js-test/resnet20-ttq-all-outputs.onnx: tests/js/make_all_outputs_model.py models/resnet20-ttq.onnx
+	@mkdir -p $(@D)
+	$(PYTHON) tests/js/make_all_outputs_model.py models/resnet20-ttq.onnx $@
 
 # the 8-bit-activation model of parity8.test.mjs (uses the exporter and the cross-check helpers)
 $(BUILD)/js-test/resnet20-8bit.onnx: tests/js/make_8bit_model.py models/export.py tests/crosscheck/make_models.py

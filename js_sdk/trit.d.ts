@@ -138,6 +138,37 @@ export interface ModelInfo {
   ternaryLayers: (Omit<TernaryLayer, 'index' | 'activationScale'> & { activation_scale?: number })[];
 }
 
+/** A tensor returned by `run(inputs, { outputs })`: a copy, row-major. */
+export interface Tensor {
+  dtype: DType;
+  dims: number[];
+  data: TensorData;
+}
+
+/** One step of the compiled model (`model.steps`). */
+export interface Step {
+  index: number;
+  /** The ONNX node's name (its first output when it has none). */
+  name: string;
+  /** What the step computes: the node's op type plus what runs fused in it, e.g. 'Conv+Add+Relu'. */
+  op: string;
+  /** Its first input tensor, its weight tensor ('' when none) and the tensor it writes. */
+  input: string;
+  weights: string;
+  output: string;
+  /** The kernel variant of a conv or gemm, '' for the reference code. */
+  kernel: string;
+}
+
+/** `model.profile()`: one step's mean time. */
+export interface StepTime {
+  name: string;
+  op: string;
+  output: string;
+  kernel: string;
+  ms: number;
+}
+
 export interface Model {
   readonly info: ModelInfo;
   readonly disposed: boolean;
@@ -160,6 +191,27 @@ export interface Model {
    * `run<Int32Array>(x)` for an int32 output.
    */
   run<T extends TensorData = Float32Array>(inputs: TensorInput | TensorInput[] | Record<string, TensorInput>): Promise<T>;
+  /**
+   * The same run, returning the named tensors of the graph (ONNX value names) instead of output 0,
+   * intermediate ones included: `run(x, { outputs: ['s3b2.out', 'gap', 'logits'] })`. A name works when
+   * the engine computes that very tensor (a graph input or output, a step's output: `model.steps`
+   * lists them, or an alias of one such as a Flatten's output) or holds it as a constant (biases, a
+   * Gemm's weights); a tensor that fusion merged into the next step (a Conv's output whose Relu runs in
+   * the conv) rejects with TritError 'TRIT_ERROR_UNSUPPORTED' naming it and the step's output, an
+   * unknown name with 'TRIT_ERROR_ARGUMENT'. A new list of names plans the engine's memory again once
+   * (a failed one leaves the previous list working); the same list costs nothing more.
+   */
+  run(inputs: TensorInput | TensorInput[] | Record<string, TensorInput>, options: { outputs: string[] }): Promise<Record<string, Tensor>>;
+  /** The network's input for an image, exactly as `classify` makes it (for `run` and `profile`). */
+  preprocess(image: ImageInput): Promise<{ data: Float32Array; dims: number[] }>;
+  /** The compiled model's steps in run order: one node, or a conv / gemm with its fused Add and Relu. */
+  readonly steps: Step[];
+  /**
+   * Milliseconds per step on `inputs` (else on the inputs of the last run; zeros before any): each
+   * step runs `runs` times in a row (default 20) and its time is the mean, measured with this JS
+   * engine's `performance.now()` (the wasm reads no clock). One entry per `steps` entry, in run order.
+   */
+  profile(inputs?: TensorInput | TensorInput[] | Record<string, TensorInput>, options?: { runs?: number }): Promise<StepTime[]>;
   /** Plane 0 of a ternary layer as -1/0/+1 codes in the weight's row-major order. */
   layerCodes(indexOrName: number | string): { name: string; dims: number[]; codes: Int8Array };
   /** Frees the model and its wasm instance; idempotent. Any later call throws TritError 'DISPOSED'. */

@@ -27,6 +27,7 @@ const isNode = typeof process === 'object' && !!process.versions?.node;
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0,
   65, 0, 253, 15, 253, 98, 11]);
 const TYPED = { float32: Float32Array, uint8: Uint8Array, int8: Int8Array, int32: Int32Array, int64: BigInt64Array };
+const DTYPE_CODES = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7 }; // ONNX TensorProto.DataType (trit.h)
 const DRAWABLE = 'HTMLImageElement HTMLVideoElement HTMLCanvasElement OffscreenCanvas ImageBitmap VideoFrame'.split(' ');
 const IMPORTS = { env: { emscripten_notify_memory_growth() {} } }; // the build's only import (tests/js check it)
 const modules = new Map(); // URL -> Promise<WebAssembly.Module>
@@ -278,7 +279,7 @@ function checkPixels(width, height) {
 }
 
 class Model {
-  #e; #h; #module; #scratch = null; #canvas = null; #queue = Promise.resolve(); #timing = null;
+  #e; #h; #module; #scratch = null; #canvas = null; #queue = Promise.resolve(); #timing = null; #requested = ''; #steps = null;
   constructor(engine, handle, module, info) { this.#e = engine; this.#h = handle; this.#module = module; this.info = info; }
 
   get disposed() { return !this.#h; }
@@ -393,48 +394,127 @@ class Model {
 
   // inputs: one array or { data, dims } for a one-input model, or one per input (an array in input
   // order, or an object by input name). Each is checked against the model before any is set.
-  run(inputs) {
-    return this.#serial(async () => {
-      const e = this.#live(), x = e.x, h = this.#h, specs = this.info.inputs;
-      const isTensor = (v) => ArrayBuffer.isView(v) || isBytes(v?.data);
-      let list;
-      if (isTensor(inputs)) list = [inputs];
-      else if (Array.isArray(inputs)) list = inputs;
-      else if (inputs && typeof inputs === 'object') {
-        const unknown = Object.keys(inputs).filter((k) => !specs.some((s) => s.name === k));
-        if (unknown.length) bad(`the model has no input ${unknown.map((k) => `'${k}'`).join(', ')} (its inputs: ${specs.map((s) => `'${s.name}'`).join(', ')})`);
-        list = specs.map((s) => inputs[s.name] ?? bad(`input '${s.name}' is missing`));
-      } else bad('run() takes a typed array, { data, dims }, an array of them, or an object by input name');
-      if (list.length !== specs.length) {
-        bad(`the model has ${specs.length} input${specs.length === 1 ? '' : 's'} (${specs.map((s) => `'${s.name}'`).join(', ')}), got ${list.length}`);
-      }
-      const arrays = list.map((value, i) => {
-        const { name, dtype, dims: want } = specs[i], what = `input ${i} '${name}' (${dtype} [${want}])`;
-        const data = ArrayBuffer.isView(value) ? value : value?.data, type = TYPED[dtype];
-        if (!isTensor(value)) bad(`${what}: expected a ${type.name} or { data, dims }, got ${typeName(value)}`);
-        if (!(data instanceof type)) bad(`${what}: expected a ${type.name}, got ${typeName(data)}`);
-        u8(data); // a TypeError if its buffer was detached (transferred)
-        if (data !== value) {
-          const { dims } = value;
-          if (!Array.isArray(dims) || !dims.every(Number.isInteger) || product(dims) !== data.length) {
-            bad(`${what}: dims must be integers multiplying to data.length (${data.length})`);
-          }
-          if (dims.join() !== want.join()) fail('TRIT_ERROR_SHAPE', `${what}: got dims [${dims}]`);
+  #inputArrays(inputs) {
+    const specs = this.info.inputs;
+    const isTensor = (v) => ArrayBuffer.isView(v) || isBytes(v?.data);
+    let list;
+    if (isTensor(inputs)) list = [inputs];
+    else if (Array.isArray(inputs)) list = inputs;
+    else if (inputs && typeof inputs === 'object') {
+      const unknown = Object.keys(inputs).filter((k) => !specs.some((s) => s.name === k));
+      if (unknown.length) bad(`the model has no input ${unknown.map((k) => `'${k}'`).join(', ')} (its inputs: ${specs.map((s) => `'${s.name}'`).join(', ')})`);
+      list = specs.map((s) => inputs[s.name] ?? bad(`input '${s.name}' is missing`));
+    } else bad('run() takes a typed array, { data, dims }, an array of them, or an object by input name');
+    if (list.length !== specs.length) {
+      bad(`the model has ${specs.length} input${specs.length === 1 ? '' : 's'} (${specs.map((s) => `'${s.name}'`).join(', ')}), got ${list.length}`);
+    }
+    return list.map((value, i) => {
+      const { name, dtype, dims: want } = specs[i], what = `input ${i} '${name}' (${dtype} [${want}])`;
+      const data = ArrayBuffer.isView(value) ? value : value?.data, type = TYPED[dtype];
+      if (!isTensor(value)) bad(`${what}: expected a ${type.name} or { data, dims }, got ${typeName(value)}`);
+      if (!(data instanceof type)) bad(`${what}: expected a ${type.name}, got ${typeName(data)}`);
+      u8(data); // a TypeError if its buffer was detached (transferred)
+      if (data !== value) {
+        const { dims } = value;
+        if (!Array.isArray(dims) || !dims.every(Number.isInteger) || product(dims) !== data.length) {
+          bad(`${what}: dims must be integers multiplying to data.length (${data.length})`);
         }
-        if (data.length !== product(want)) fail('TRIT_ERROR_SHAPE', `${what}: needs ${product(want)} elements, got ${data.length}`);
-        return data;
-      });
+        if (dims.join() !== want.join()) fail('TRIT_ERROR_SHAPE', `${what}: got dims [${dims}]`);
+      }
+      if (data.length !== product(want)) fail('TRIT_ERROR_SHAPE', `${what}: needs ${product(want)} elements, got ${data.length}`);
+      return data;
+    });
+  }
+
+  #setInputs(arrays, take) {
+    const e = this.#e;
+    arrays.forEach((data, i) => e.check(e.x.trit_wasm_set_input(this.#h, i, take(u8(data)), data.byteLength), this.#h));
+  }
+
+  // Keeps the named tensors alive in the engine (a new memory plan, only when the list changes).
+  #request(names, take) {
+    const key = names.join('\0');
+    if (key === this.#requested) return;
+    const e = this.#e, bytes = new TextEncoder().encode(names.map((n) => `${n}\0`).join(''));
+    e.check(e.x.trit_wasm_request_outputs(this.#h, take(bytes), names.length), this.#h);
+    this.#requested = key;
+  }
+
+  // The requested tensor `index` as { name, dtype, dims, data } (a copy: memory growth would detach a view).
+  #requestedTensor(index, take) {
+    const e = this.#e, x = e.x, h = this.#h, info = take(4 * (4 + 8)), out = take(8);
+    e.check(x.trit_wasm_requested_info(h, index, info), h);
+    const words = new Int32Array(e.buffer.slice(info, info + 48));
+    const dtype = Object.keys(TYPED).find((k) => DTYPE_CODES[k] === words[0]), rank = words[1];
+    e.check(x.trit_wasm_requested_output(h, index, out, out + 4), h);
+    const at = e.u32(out);
+    return { dtype, dims: Array.from(words.subarray(4, 4 + rank)), data: new TYPED[dtype](e.buffer.slice(at, at + e.u32(out + 4))) };
+  }
+
+  // run(inputs) → a copy of output 0. run(inputs, { outputs: [names] }) → { [name]: { dtype, dims, data } }
+  // for each named tensor of the graph (intermediate ones too; see trit.d.ts for which names work).
+  run(inputs, options = {}) {
+    return this.#serial(async () => {
+      const { outputs } = options ?? {};
+      if (outputs !== undefined && !(Array.isArray(outputs) && outputs.length && outputs.every((n) => typeof n === 'string'))) {
+        bad('outputs must be a non-empty array of tensor names');
+      }
+      const e = this.#live(), x = e.x, h = this.#h, arrays = this.#inputArrays(inputs);
       const t1 = performance.now();
-      const output = e.with((take) => {
-        arrays.forEach((data, i) => e.check(x.trit_wasm_set_input(h, i, take(u8(data)), data.byteLength), h));
+      const result = e.with((take) => {
+        if (outputs) this.#request(outputs, take);
+        this.#setInputs(arrays, take);
         const out = take(8);
         e.check(x.trit_wasm_run(h, out, out + 4), h);
+        if (outputs) return Object.fromEntries(outputs.map((name, i) => [name, this.#requestedTensor(i, take)]));
         const at = e.u32(out);
         const type = TYPED[this.info.outputs[0].dtype]; // a copy: memory growth would detach a view
         return new type(e.buffer.slice(at, at + e.u32(out + 4)));
       });
       this.#timing = { preprocessMs: 0, runMs: performance.now() - t1 };
-      return output;
+      return result;
+    });
+  }
+
+  /** The network's input for an image, exactly as classify() makes it: { data: Float32Array, dims }. */
+  preprocess(image) {
+    return this.#serial(async () => {
+      this.#live();
+      const data = await this.#preprocess(await this.#pixels(image));
+      return { data, dims: [...this.info.inputs[0].dims] };
+    });
+  }
+
+  /** The compiled model's steps in run order (a step is one node, or a conv with its fused Add / Relu). */
+  get steps() {
+    const e = this.#live(), x = e.x, h = this.#h;
+    return this.#steps ??= e.with((take) => {
+      const out = take(32);
+      return Array.from({ length: x.trit_wasm_step_count(h) }, (_, index) => {
+        e.check(x.trit_wasm_step_info(h, index, out), h);
+        const [name, op, input, weights, output, kernel, fusedAdd, activation] = new Uint32Array(e.buffer.slice(out, out + 32));
+        const fused = [e.str(op), fusedAdd ? 'Add' : '', e.str(activation)].filter(Boolean).join('+');
+        return { index, name: e.str(name), op: fused, input: e.str(input), weights: e.str(weights), output: e.str(output), kernel: e.str(kernel) };
+      });
+    });
+  }
+
+  // Per-step milliseconds: each step runs `runs` times in a row (the same inputs, the same result) and
+  // its time is the mean; the clock is this JS engine's performance.now() (the wasm reads none).
+  profile(inputs, options = {}) {
+    return this.#serial(async () => {
+      const { runs = 20 } = options ?? {};
+      if (!Number.isInteger(runs) || runs < 1) bad('runs must be a positive integer');
+      const e = this.#live(), x = e.x, h = this.#h, steps = this.steps;
+      const arrays = inputs === undefined ? null : this.#inputArrays(inputs);
+      return e.with((take) => {
+        if (arrays) this.#setInputs(arrays, take);
+        return steps.map(({ index, name, op, output, kernel }) => {
+          const t0 = performance.now();
+          for (let r = 0; r < runs; r++) e.check(x.trit_wasm_run_steps(h, index, 1), h);
+          return { name, op, output, kernel, ms: (performance.now() - t0) / runs };
+        });
+      });
     });
   }
 

@@ -155,3 +155,54 @@ TRIT_EXPORT(trit_wasm_ternary_codes) int trit_wasm_ternary_codes(trit_model *mod
                                                                  size_t capacity) {
     return trit_model_ternary_codes(model, layer, out, capacity);
 }
+
+/* ---- intermediate tensors and single steps (model.run(input, { outputs }), model.profile()) ---- */
+
+/* `names`: `count` NUL-terminated names one after another. */
+TRIT_EXPORT(trit_wasm_request_outputs) int trit_wasm_request_outputs(trit_model *model, const char *names, size_t count) {
+    if (!names && count) return TRIT_ERROR_ARGUMENT;
+    size_t bytes;
+    if (!trit_size_mul(count + 1, sizeof(const char *), &bytes)) return TRIT_ERROR_LIMIT;
+    const char **list = trit_alloc(bytes);
+    if (!list) return TRIT_ERROR_MEMORY;
+    for (size_t i = 0; i < count; i++, names += strlen(names) + 1) list[i] = names;
+    trit_status status = trit_model_request_outputs(model, list, count);
+    trit_free(list);
+    return status;
+}
+
+/* out: TRIT_WASM_INFO_WORDS int32 words, as trit_wasm_output_info. */
+TRIT_EXPORT(trit_wasm_requested_info) int trit_wasm_requested_info(trit_model *model, size_t index, int32_t *out) {
+    if (!out) return TRIT_ERROR_ARGUMENT;
+    trit_tensor_info info;
+    return write_tensor_info(trit_model_requested_info(model, index, &info), &info, out);
+}
+
+TRIT_EXPORT(trit_wasm_requested_output) int trit_wasm_requested_output(trit_model *model, size_t index,
+                                                                       const void **out_data, size_t *out_byte_size) {
+    return trit_model_requested_output(model, index, out_data, out_byte_size);
+}
+
+TRIT_EXPORT(trit_wasm_step_count) int trit_wasm_step_count(trit_model *model) { return (int)trit_model_step_count(model); }
+
+/* out: eight 32-bit words: name, op, input, weights, output, kernel (string pointers owned by the
+ * model), fused_add, fused_activation (string pointer). */
+TRIT_EXPORT(trit_wasm_step_info) int trit_wasm_step_info(trit_model *model, size_t index, uint32_t *out) {
+    if (!out) return TRIT_ERROR_ARGUMENT;
+    trit_step_info info;
+    trit_status status = trit_model_step_info(model, index, &info);
+    if (status != TRIT_OK) return status;
+    out[0] = (uint32_t)(uintptr_t)info.name;
+    out[1] = (uint32_t)(uintptr_t)info.op;
+    out[2] = (uint32_t)(uintptr_t)info.input;
+    out[3] = (uint32_t)(uintptr_t)info.weights;
+    out[4] = (uint32_t)(uintptr_t)info.output;
+    out[5] = (uint32_t)(uintptr_t)info.kernel;
+    out[6] = (uint32_t)info.fused_add;
+    out[7] = (uint32_t)(uintptr_t)info.fused_activation;
+    return TRIT_OK;
+}
+
+TRIT_EXPORT(trit_wasm_run_steps) int trit_wasm_run_steps(trit_model *model, size_t first, size_t count) {
+    return trit_model_run_steps(model, first, count);
+}
