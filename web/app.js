@@ -54,6 +54,13 @@ const state = {
     layerCodes: null,
     lastTopLabel: null,
     frameCallback: null,   // { id, cancel } of the pending requestVideoFrameCallback / rAF
+    insideNames: null,     // tensor names "look inside" and teaching read (worker.js insideNames)
+    insideVisible: false,  // the "for the current picture" part is on screen: ask the worker for it
+    shownIndex: null,      // the class the answer under the picture shows (the heat map is for it)
+    actLayer: null,        // the layer whose activations are drawn
+    lastInside: null,      // the last reply's intermediate results, redrawn on a layer or theme change
+    lastEmbedding: null,   // the penultimate features of the last picture (for Capture on a still)
+    teach: { classes: [], current: -1, capture: 0, answers: [] },
 };
 
 function clampAlpha(text) {
@@ -302,6 +309,8 @@ async function switchModel(id) {
         if (option) option.textContent = modelLabel(m);
         showModelInfo(m, state.info);
         setupInside(state.info);
+        setupCurrentInside(reply.inside);
+        teachModelChanged();
         updateDownloads();
         reclassifyStill();
     } catch (err) {
@@ -453,6 +462,7 @@ function showResults(top, timing, source) {
     $('results').dataset.count = String(top.length);
     $('results').dataset.updates = String((Number($('results').dataset.updates) || 0) + 1);
     const unsure = showVerdict(top);
+    state.shownIndex = top[0]?.index ?? null;
     const best = top[0] ? `${top[0].label}${unsure ? ' (not sure)' : ''}` : null;
     if (best !== state.lastTopLabel) { // announce changes only, not every frame
         state.lastTopLabel = best;
@@ -553,7 +563,10 @@ function clearResults() {
     $('top-announcer').textContent = '';
     $('raw-rows').replaceChildren();
     $('raw-timing').textContent = '';
+    state.lastInside = null;
+    state.lastEmbedding = null;
     showVerdict([]);
+    showTaught(null);
     updateEmptyMessage();
 }
 
@@ -623,7 +636,8 @@ async function classifyPixels(pixels, encoded) {
         const transfer = pixels ? [pixels.data] : [];
         // Every class: the page averages the whole probability vector over camera frames.
         const classes = state.info?.outputShape?.at(-1) || TOP_K;
-        const reply = await request('classify', { pixels, encoded, topK: Math.max(classes, TOP_K), preprocess: state.preprocess }, transfer);
+        const reply = await request('classify', { pixels, encoded, topK: Math.max(classes, TOP_K), preprocess: state.preprocess,
+            inside: insideRequest() }, transfer);
         return reply;
     } finally {
         state.busy = false;
@@ -778,6 +792,7 @@ function onFrame() {
             state.lastFrame = { data: new Uint8Array(reply.pixels.data), width, height, top: reply.top.slice(0, TOP_K) };
             showAnswer(reply, 'camera');
             showPreview(reply.preview);
+            showInside(reply.inside, 'camera');
         })
         .catch((err) => {
             if (state.source !== 'camera') return;
@@ -847,6 +862,7 @@ async function pumpStill() {
         if (generation === state.stillGeneration && state.source === 'still') {
             showAnswer(reply, 'still');
             showPreview(reply.preview);
+            showInside(reply.inside, 'still');
             $('stage').dataset.classified = name;
             showExampleOutcome(reply.top[0]);
         }
@@ -1048,6 +1064,376 @@ matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
     if (state.layerCodes) drawWeights(state.layerCodes);
 });
 
+// ---- look inside, for the current picture ----------------------------------------------------------
+// The worker reads intermediate tensors from the engine by name (model.run with outputs): the last
+// conv layer's features and the FC weights give a class activation map (CAM: no gradients needed in a
+// ResNet that ends in global average pooling), a chosen layer gives its channels; model.profile()
+// gives the time of each step. Asked for only while this part is on screen (or classes are taught).
+
+function insideRequest() {
+    const teaching = state.teach.classes.length > 0 || state.teach.capture > 0;
+    if (!state.insideNames?.features || (!state.insideVisible && !teaching)) return null;
+    return { cam: state.insideVisible, embed: teaching, layer: state.insideVisible ? state.actLayer : null };
+}
+
+function setupCurrentInside(names) {
+    state.insideNames = names;
+    state.lastInside = null;
+    const select = $('act-layer');
+    const layers = names?.layers ?? [];
+    select.replaceChildren(...layers.map((l) => new Option(`${l.output} — ${l.op}`, l.output)));
+    select.disabled = layers.length === 0;
+    // a middle layer by default: the first ones see edges and colours, the last ones are 8×8
+    state.actLayer = layers[Math.floor(layers.length / 2)]?.output ?? null;
+    if (state.actLayer) select.value = state.actLayer;
+    clearCanvas($('cam-canvas'));
+    clearCanvas($('act-canvas'));
+    $('cam-caption').textContent = names?.features
+        ? 'Where it looks: shown once a picture has been classified.'
+        : 'This model does not end in a global average pool, so it has no class activation map.';
+    $('act-caption').textContent = '';
+    $('profile-bars').replaceChildren();
+    $('profile-caption').textContent = '';
+    $('current-inside').dataset.profiled = '';
+}
+
+function clearCanvas(canvas) {
+    canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+}
+
+function showInside(inside, source) {
+    if (!inside) return;
+    state.lastInside = inside;
+    if (inside.embedding) {
+        state.lastEmbedding = inside.embedding;
+        $('teach-dims').textContent = String(inside.embedding.length);
+        teachFrame(inside.embedding, source);
+    }
+    if (inside.cam) drawCam(inside.cam);
+    if (inside.layer) drawActivations(inside.layer);
+    $('current-inside').dataset.updates = String((Number($('current-inside').dataset.updates) || 0) + 1);
+}
+
+// Heat colours from dark blue (0) through red to yellow (1), with more opacity where it is hotter.
+function heatColour(v) {
+    const r = Math.min(1, 2 * v), g = Math.max(0, 2 * v - 1), b = Math.max(0, 1 - 3 * v);
+    return [255 * r, 255 * g, 160 * b, 70 + 150 * v];
+}
+
+// The map of the class shown under the picture, over the network's input (the crop): the engine's
+// H×W map (8×8 for ResNet-20, one cell per 4×4 input pixels), negative values cut to 0, scaled to its
+// maximum, upsampled smoothly by the canvas.
+function drawCam({ maps, classes, height, width }) {
+    const c = state.shownIndex;
+    if (c == null || c >= classes) return;
+    const area = height * width;
+    const map = maps.subarray(c * area, (c + 1) * area);
+    const max = Math.max(...map);
+    const heat = new ImageData(width, height);
+    for (let p = 0; p < area; p++) heat.data.set(heatColour(max > 0 ? Math.max(0, map[p]) / max : 0), 4 * p);
+    const canvas = $('cam-canvas');
+    const ctx = canvas.getContext('2d');
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage($('net-input'), 0, 0, canvas.width, canvas.height);
+    const tile = new OffscreenCanvas(width, height);
+    tile.getContext('2d').putImageData(heat, 0, 0);
+    ctx.drawImage(tile, 0, 0, canvas.width, canvas.height);
+    const label = state.info?.labels?.[c] ?? `class ${c}`;
+    const hottest = map.indexOf(max);
+    $('cam-caption').textContent = `Where it found “${label}”: the last conv layer's ` +
+        `${height}×${width} features weighted by the FC weights of “${label}” (a class activation map), warm = ` +
+        `raises the score most${max > 0 ? ` (hottest cell: row ${Math.floor(hottest / width) + 1}, column ${hottest % width + 1})` : ''}.`;
+    canvas.dataset.label = label;
+    canvas.dataset.hottest = String(hottest);
+    canvas.setAttribute('aria-label', `Class activation map for ${label} over the network's input`);
+}
+
+// Up to 16 channels of one layer, each scaled to its own range (dark = 0 or lowest, light = highest).
+function drawActivations({ name, dims, data }) {
+    const [, channels, height, width] = dims.length === 4 ? dims : [1, 1, 1, data.length];
+    const shown = Math.min(16, channels), columns = 4, rows = Math.ceil(shown / columns);
+    const cell = Math.max(1, Math.floor(48 / Math.max(height, width))); // whole pixels, tiles about 48 px
+    const tileW = width * cell, tileH = height * cell, gap = 2;
+    const canvas = $('act-canvas');
+    canvas.width = columns * (tileW + gap) - gap;
+    canvas.height = rows * (tileH + gap) - gap;
+    const image = new ImageData(canvas.width, canvas.height);
+    const area = height * width;
+    for (let ch = 0; ch < shown; ch++) {
+        const values = data.subarray(ch * area, (ch + 1) * area);
+        let lo = Infinity, hi = -Infinity;
+        for (const v of values) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+        const ox = (ch % columns) * (tileW + gap), oy = Math.floor(ch / columns) * (tileH + gap);
+        for (let y = 0; y < tileH; y++) {
+            for (let x = 0; x < tileW; x++) {
+                const v = values[Math.floor(y / cell) * width + Math.floor(x / cell)];
+                const g = hi > lo ? (255 * (v - lo)) / (hi - lo) : 0;
+                image.data.set([g, g, g, 255], ((oy + y) * canvas.width + ox + x) * 4);
+            }
+        }
+    }
+    canvas.getContext('2d').putImageData(image, 0, 0);
+    canvas.style.width = `${canvas.width * Math.max(1, Math.floor(200 / canvas.width))}px`;
+    canvas.style.imageRendering = 'pixelated';
+    const layer = state.insideNames?.layers.find((l) => l.output === name);
+    $('act-caption').textContent = `${name}${layer ? ` (${layer.op})` : ''}: ${channels} channels of ${height}×${width}` +
+        `${shown < channels ? `, the first ${shown} shown` : ''}; each from its lowest (dark) to its highest value (light).`;
+    canvas.dataset.layer = name;
+}
+
+$('act-layer').addEventListener('change', (e) => {
+    state.actLayer = e.target.value;
+    reclassifyStill(); // a camera picks the layer up with its next frame
+});
+
+// Per-step times from model.profile(): each step run 20 times on the last picture's input; the page
+// measures with performance.now() (the engine has no clock).
+async function runProfile() {
+    $('profile-run').disabled = true;
+    try {
+        const { steps, onPicture } = await request('profile');
+        const max = Math.max(...steps.map((s) => s.ms), 1e-9), total = steps.reduce((sum, s) => sum + s.ms, 0);
+        $('profile-bars').replaceChildren(...steps.map((s) => {
+            const row = document.createElement('div');
+            row.className = 'profile-row';
+            row.setAttribute('role', 'listitem');
+            row.innerHTML = '<span class="profile-name"></span><span class="profile-op"></span>' +
+                '<span class="profile-track"><span class="profile-fill"></span></span><span class="profile-value"></span>';
+            row.querySelector('.profile-name').textContent = s.name;
+            row.querySelector('.profile-name').title = `${s.name} → ${s.output}${s.kernel ? ` (${s.kernel})` : ''}`;
+            row.querySelector('.profile-op').textContent = s.op;
+            row.querySelector('.profile-fill').style.width = `${((100 * s.ms) / max).toFixed(1)}%`;
+            row.querySelector('.profile-value').textContent = `${(1000 * s.ms).toFixed(0)} µs`;
+            row.dataset.ms = String(s.ms);
+            return row;
+        }));
+        const convs = steps.filter((s) => s.op.startsWith('Conv')).reduce((sum, s) => sum + s.ms, 0);
+        $('profile-caption').textContent = `${steps.length} steps, ${total.toFixed(2)} ms in all (convolutions ` +
+            `${total > 0 ? Math.round((100 * convs) / total) : 0} %), each run 20 times ${onPicture ? 'on the current picture' : 'on an empty input'}` +
+            '; timed by the page with performance.now(), whose resolution the browser may coarsen.';
+        $('current-inside').dataset.profiled = String(steps.length);
+    } catch (err) {
+        showAlert(`Could not time the layers: ${err.message}`);
+    } finally {
+        $('profile-run').disabled = false;
+    }
+}
+$('profile-run').addEventListener('click', runProfile);
+
+new IntersectionObserver((entries) => {
+    const visible = entries.some((e) => e.isIntersecting);
+    if (visible === state.insideVisible) return;
+    state.insideVisible = visible;
+    if (visible) reclassifyStill(); // draw it for the picture already on screen
+}).observe($('current-inside'));
+
+// ---- teach it your own classes -------------------------------------------------------------------------
+// Each captured frame is the network's penultimate features (the GlobalAveragePool output); a new
+// frame goes to the class with most weight among its k nearest captured frames (cosine similarity).
+const TEACH = { frames: 5, k: 3, format: 'trit-taught-classes' };
+
+const unit = (v) => {
+    const norm = Math.hypot(...v) || 1;
+    return Float32Array.from(v, (x) => x / norm);
+};
+
+function nearestClass(embedding) {
+    const query = unit(embedding);
+    const scored = [];
+    state.teach.classes.forEach((c, ci) => {
+        for (const sample of c.unit) {
+            let dot = 0;
+            for (let i = 0; i < query.length; i++) dot += query[i] * sample[i];
+            scored.push({ ci, similarity: dot });
+        }
+    });
+    if (!scored.length) return null;
+    scored.sort((a, b) => b.similarity - a.similarity);
+    const votes = new Map();
+    for (const { ci, similarity } of scored.slice(0, TEACH.k)) votes.set(ci, (votes.get(ci) ?? 0) + Math.max(0, similarity));
+    const [best] = [...votes.entries()].sort((a, b) => b[1] - a[1]);
+    const neighbours = scored.slice(0, TEACH.k).filter((s) => s.ci === best[0]);
+    return { index: best[0], similarity: neighbours.reduce((sum, s) => sum + s.similarity, 0) / neighbours.length };
+}
+
+function addSample(classIndex, embedding) {
+    const c = state.teach.classes[classIndex];
+    c.samples.push(Array.from(embedding, (x) => Math.round(x * 1e5) / 1e5));
+    c.unit.push(unit(embedding));
+}
+
+function teachFrame(embedding, source) {
+    const t = state.teach;
+    if (t.capture > 0 && t.current >= 0 && source === 'camera') {
+        addSample(t.current, embedding);
+        t.capture--;
+        teachMessage(t.capture > 0 ? `Capturing “${t.classes[t.current].name}”: ${TEACH.frames - t.capture} of ${TEACH.frames} frames…`
+            : `Captured ${TEACH.frames} frames of “${t.classes[t.current].name}”.${t.classes.length < 2 ? ' Now add a second class.' : ''}`);
+        showTeachClasses();
+        showTaught(null);
+        return;
+    }
+    const answer = nearestClass(embedding);
+    if (answer && source === 'camera') {
+        t.answers.push(t.classes[answer.index].name);
+        if (t.answers.length > 1000) t.answers.shift();
+    }
+    showTaught(answer);
+}
+
+function showTaught(answer) {
+    const verdict = $('teach-verdict');
+    for (const li of $('teach-classes').children) delete li.dataset.winner;
+    if (!answer) {
+        verdict.dataset.state = 'empty';
+        $('teach-label').textContent = '—';
+        $('teach-score').textContent = '';
+        $('teach-fill').style.width = '0';
+        delete verdict.dataset.label;
+        return;
+    }
+    const name = state.teach.classes[answer.index].name;
+    verdict.dataset.state = 'sure';
+    verdict.dataset.label = name;
+    $('teach-label').textContent = name;
+    $('teach-score').textContent = `similarity ${answer.similarity.toFixed(2)}`;
+    $('teach-fill').style.width = `${(100 * Math.max(0, answer.similarity)).toFixed(1)}%`;
+    const li = $('teach-classes').children[answer.index];
+    if (li) li.dataset.winner = 'true';
+}
+
+function teachMessage(text) {
+    $('teach-message').textContent = text;
+}
+
+function showTeachClasses() {
+    const t = state.teach;
+    $('teach-classes').replaceChildren(...t.classes.map((c, i) => {
+        const li = document.createElement('li');
+        li.textContent = `${c.name} (${c.samples.length})`;
+        li.dataset.name = c.name;
+        li.dataset.samples = String(c.samples.length);
+        li.dataset.current = String(i === t.current);
+        return li;
+    }));
+    $('teach-capture').disabled = t.current < 0 || !state.insideNames?.embedding;
+    $('teach-export').disabled = $('teach-clear').disabled = t.classes.length === 0;
+    document.documentElement.dataset.taught = t.classes.map((c) => `${c.name}:${c.samples.length}`).join(',');
+}
+
+function addClass(name) {
+    const t = state.teach;
+    const existing = t.classes.findIndex((c) => c.name === name);
+    if (existing >= 0) t.current = existing;
+    else {
+        t.classes.push({ name, samples: [], unit: [] });
+        t.current = t.classes.length - 1;
+    }
+    showTeachClasses();
+}
+
+$('teach-add').addEventListener('click', () => {
+    const name = $('teach-name').value.trim() || `thing ${state.teach.classes.length + 1}`;
+    $('teach-name').value = '';
+    addClass(name);
+    teachMessage(`Class “${name}”: show it to the camera and press Capture.`);
+});
+
+$('teach-capture').addEventListener('click', () => {
+    const t = state.teach;
+    if (t.current < 0) return;
+    if (state.source === 'camera') {
+        t.capture = TEACH.frames;
+        teachMessage(`Capturing “${t.classes[t.current].name}”: hold it in view…`);
+    } else if (state.source === 'still' && state.lastEmbedding) {
+        addSample(t.current, state.lastEmbedding); // a picture is one frame
+        teachMessage(`Added this picture to “${t.classes[t.current].name}”.`);
+        showTeachClasses();
+    } else {
+        teachMessage('Start the camera (or show a picture) to capture frames.');
+    }
+});
+
+$('teach-clear').addEventListener('click', () => {
+    Object.assign(state.teach, { classes: [], current: -1, capture: 0, answers: [] });
+    showTeachClasses();
+    showTaught(null);
+    teachMessage('No classes taught yet.');
+});
+
+function taughtJson() {
+    const t = state.teach;
+    return JSON.stringify({
+        format: TEACH.format, version: 1, model: state.info?.name ?? null, features: state.insideNames?.embedding,
+        length: t.classes[0]?.samples[0]?.length ?? 0, k: TEACH.k,
+        classes: t.classes.map((c) => ({ name: c.name, samples: c.samples })),
+    });
+}
+
+$('teach-export').addEventListener('click', () => {
+    const url = URL.createObjectURL(new Blob([taughtJson()], { type: 'application/json' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = 'trit-classes.json';
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    teachMessage('Saved trit-classes.json (the features only: no pictures).');
+});
+
+// Classes from a file Export wrote, checked before anything is replaced: features of another model
+// do not compare, so a file from another model is refused.
+function importTaught(text) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    } catch {
+        throw new Error('the file is not JSON');
+    }
+    if (data?.format !== TEACH.format || data.version !== 1 || !Array.isArray(data.classes)) {
+        throw new Error('the file is not an export of taught classes');
+    }
+    if (data.model !== (state.info?.name ?? null)) {
+        throw new Error(`it was taught with the model “${data.model}”, this page uses “${state.info?.name}”: pick that model first`);
+    }
+    for (const c of data.classes) {
+        if (typeof c?.name !== 'string' || !c.name || !Array.isArray(c.samples)
+            || !c.samples.every((s) => Array.isArray(s) && s.length === data.length && s.every(Number.isFinite))) {
+            throw new Error('a class in the file has no name or malformed samples');
+        }
+    }
+    for (const c of data.classes) {
+        addClass(c.name);
+        for (const sample of c.samples) addSample(state.teach.current, sample);
+    }
+    showTeachClasses();
+    return data.classes.length;
+}
+
+$('teach-import').addEventListener('change', async (e) => {
+    const file = e.target.files[0];
+    e.target.value = '';
+    if (!file) return;
+    try {
+        const count = importTaught(await file.text());
+        teachMessage(`Imported ${count} class${count === 1 ? '' : 'es'} from ${file.name}.`);
+    } catch (err) {
+        teachMessage(`Could not import ${file.name}: ${err.message}.`);
+    }
+});
+
+// A new model means new features: the classes taught with the old one no longer compare.
+function teachModelChanged() {
+    const t = state.teach;
+    if (t.model && t.model !== state.info?.name && t.classes.length) {
+        Object.assign(t, { classes: [], current: -1, capture: 0, answers: [] });
+        teachMessage('The model changed, so the taught classes were forgotten (their features belong to the old model).');
+    }
+    t.model = state.info?.name ?? null;
+    showTeachClasses();
+    showTaught(null);
+}
+
 // ---- example pictures --------------------------------------------------------------------------------
 (function buildExamples() {
     const list = $('examples');
@@ -1160,6 +1546,9 @@ window.tritDemo = {
         for (let i = 0; i < f.data.length; i += 0x8000) binary += String.fromCharCode(...f.data.subarray(i, i + 0x8000));
         return { width: f.width, height: f.height, rgbaBase64: btoa(binary), top: f.top };
     },
+    // what the taught classes said for each camera frame since they were taught (oldest first)
+    taughtAnswers: () => [...state.teach.answers],
+    resetTaughtAnswers: () => { state.teach.answers = []; },
 };
 
 loadManifest();

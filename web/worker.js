@@ -44,9 +44,9 @@ async function loadModel({ url, simd }) {
         }
         liveModels++;
         const previous = current;
-        current = { model, info: cloneable(model.info), busy: 0, retired: false };
+        current = { model, info: cloneable(model.info), names: insideNames(model), lastInput: null, busy: 0, retired: false };
         retire(previous);
-        return { info: current.info };
+        return { info: current.info, inside: current.names };
     } finally {
         if (loadController === controller) loadController = null;
     }
@@ -116,34 +116,91 @@ function previewPixels({ data, width, height }, pre) {
     return { data: out, width: pre.width, height: pre.height, crop };
 }
 
-async function classify({ pixels, encoded, topK, preprocess }) {
+// What "look inside" and the taught classes read, by tensor name, found in the model's steps: the
+// last conv features (the input of the GlobalAveragePool), their average (its output: the
+// penultimate features) and the FC weights (the Gemm after it); and the conv steps' outputs.
+function insideNames(model) {
+    const steps = model.steps;
+    const pool = steps.findLast((s) => s.op === 'GlobalAveragePool');
+    const fc = pool && steps.slice(pool.index + 1).find((s) => s.op.startsWith('Gemm') && s.weights);
+    const layers = steps.filter((s) => s.op.startsWith('Conv')).map(({ name, op, output }) => ({ name, op, output }));
+    return { features: pool?.input ?? null, embedding: pool?.output ?? null, weights: fc?.weights ?? null, layers };
+}
+
+// The intermediate tensors of one picture, from the engine (model.run with outputs): a class
+// activation map per class (features × FC weights: cam[c] = sum over k of W[c][k] · F[k]), the
+// penultimate features, and one chosen layer's activations.
+async function lookInside(entry, image, want) {
+    const { model, names } = entry;
+    if (!names.features) return { inside: null, transfer: [] };
+    const input = await model.preprocess(image);
+    entry.lastInput = input;
+    const wanted = [names.features, names.embedding, names.weights, want.layer].filter(Boolean);
+    const tensors = await model.run(input, { outputs: [...new Set(wanted)] });
+    const inside = {}, transfer = [];
+    if (want.cam && names.weights) {
+        const features = tensors[names.features], weights = tensors[names.weights];
+        const [, channels, height, width] = features.dims, area = height * width;
+        const classes = weights.data.length / channels;
+        const byClassRow = weights.dims[1] === channels; // Gemm B as [classes, K] (transB) or [K, classes]
+        const maps = new Float32Array(classes * area);
+        for (let c = 0; c < classes; c++) {
+            for (let k = 0; k < channels; k++) {
+                const w = byClassRow ? weights.data[c * channels + k] : weights.data[k * classes + c];
+                for (let p = 0; p < area; p++) maps[c * area + p] += w * features.data[k * area + p];
+            }
+        }
+        inside.cam = { maps, classes, height, width };
+        transfer.push(maps.buffer);
+    }
+    if (want.embed) {
+        inside.embedding = tensors[names.embedding].data;
+        transfer.push(inside.embedding.buffer);
+    }
+    if (want.layer) {
+        const { dims, data } = tensors[want.layer];
+        inside.layer = { name: want.layer, dims, data };
+        transfer.push(data.buffer);
+    }
+    return { inside, transfer };
+}
+
+async function profile() {
+    if (!current) throw Object.assign(new Error('no model is loaded yet'), { code: 'STATE' });
+    const steps = await current.model.profile(current.lastInput ?? undefined, { runs: 20 });
+    return { reply: { steps, onPicture: !!current.lastInput } };
+}
+
+async function classify({ pixels, encoded, topK, preprocess, inside: want }) {
     const entry = current;
     if (!entry) throw Object.assign(new Error('no model is loaded yet'), { code: 'STATE' });
     entry.busy++;
     try {
         const rgba = pixels && { data: new Uint8ClampedArray(pixels.data), width: pixels.width, height: pixels.height };
         const start = performance.now();
-        let top;
+        let top, image = encoded ? new Uint8Array(encoded) : rgba;
         if (encoded) {
             // Encoded bytes are decoded by stb_image inside wasm, like the native CLI does; formats it
             // does not read (WebP, AVIF, ...) fall back to the browser's decode.
             try {
-                top = await entry.model.classify(new Uint8Array(encoded), { topK });
+                top = await entry.model.classify(image, { topK });
             } catch (err) {
                 if (!rgba) throw err;
-                top = await entry.model.classify(rgba, { topK });
+                top = await entry.model.classify(image = rgba, { topK });
             }
         } else {
             top = await entry.model.classify(rgba, { topK });
         }
         const ms = performance.now() - start;
+        const timing = entry.model.lastTiming; // before lookInside's run replaces it
+        const looked = want ? await lookInside(entry, image, want) : { inside: null, transfer: [] };
         const preview = rgba && preprocess ? previewPixels(rgba, preprocess) : null;
-        const transfer = [];
+        const transfer = [...looked.transfer];
         if (pixels) transfer.push(pixels.data);
         if (preview) transfer.push(preview.data.buffer);
         // lastTiming: the network (runMs) apart from decoding + resizing (preprocessMs), from the SDK.
-        const timing = entry.model.lastTiming;
-        return { reply: { top: top.map(({ index, label, probability }) => ({ index, label, probability })), ms, timing, preview, pixels }, transfer };
+        return { reply: { top: top.map(({ index, label, probability }) => ({ index, label, probability })), ms, timing, preview, pixels,
+            inside: looked.inside }, transfer };
     } finally {
         entry.busy--;
         if (entry.retired && entry.busy === 0) dispose(entry);
@@ -169,6 +226,7 @@ const handlers = {
     load: async (message) => ({ reply: await loadModel(message) }),
     classify,
     layer: async (message) => layer(message),
+    profile: async () => profile(),
     downloads: async () => downloads(),
 };
 
