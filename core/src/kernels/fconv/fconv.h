@@ -19,6 +19,11 @@ typedef struct trit_fconv_kernel {
     size_t (*scratch_size)(const trit_conv_shape *shape);
     void (*run)(const trit_conv_shape *shape, const void *packed, const float *x, const float *bias,
                 const trit_epilogue *epilogue, float *y, void *scratch);
+    /* Work splitting, with the meaning of tconv.h's (NULL: runs whole only); no `own` memory. */
+    void (*prepare)(const trit_conv_shape *shape, const void *packed, const float *x, void *scratch);
+    int (*range_units)(const trit_conv_shape *shape);
+    void (*run_range)(const trit_conv_shape *shape, const void *packed, const float *bias, const trit_epilogue *epilogue,
+                      float *y, const void *scratch, void *own, int begin, int end);
 } trit_fconv_kernel;
 
 /* All variants compiled into this build, best first, the reference last; NULL-terminated. */

@@ -115,39 +115,61 @@ static void SP_NAME(pack)(const trit_conv_shape *s, const float *w, void *packed
 
 static size_t SP_NAME(scratch_size)(const trit_conv_shape *s) { return SP_NAME(flat_scratch_size)(s); }
 
-static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
-                         const trit_epilogue *e, float *y, void *scratch) {
+/* Work splitting (fconv.h): one image's flat copy and the output targets; units are tiles. */
+static void SP_NAME(prepare)(const trit_conv_shape *s, const void *packed, const float *x, void *scratch) {
+    (void)packed;
+    sp_geometry g;
+    SP_NAME(geometry)(s, &g);
+    SP_NAME(compute_targets)(s, &g, (sp_target *)((unsigned char *)scratch + SP_NAME(targets_offset)(&g)));
+    SP_NAME(fill)(s, &g, x, scratch);
+}
+
+static int SP_NAME(range_units)(const trit_conv_shape *s) {
+    sp_geometry g;
+    if (!SP_NAME(geometry)(s, &g)) return 0; /* a shape supports() refused */
+    return (int)((g.flat_count + SP_TILE - 1) / SP_TILE);
+}
+
+static void SP_NAME(run_range)(const trit_conv_shape *s, const void *packed, const float *bias, const trit_epilogue *e,
+                               float *yn, const void *scratch, void *own, int begin, int end) {
+    (void)own;
     sp_geometry g;
     SP_NAME(geometry)(s, &g);
     const fd_header *h = packed;
     const size_t taps = (size_t)h->taps;
     const int32_t *offsets = (const int32_t *)(h + 1);
     const float *groups = (const float *)((const unsigned char *)packed + SP_NAME(weights_offset)(taps));
-    float *xpad = scratch;
-    sp_target *targets = (sp_target *)((unsigned char *)scratch + SP_NAME(targets_offset)(&g));
-    const size_t in_image = (size_t)s->in_channels * (size_t)s->in_h * (size_t)s->in_w;
-    const size_t out_plane = (size_t)s->out_h * (size_t)s->out_w, out_image = (size_t)s->out_channels * out_plane;
+    const float *xpad = scratch;
+    const sp_target *targets = (const sp_target *)((const unsigned char *)scratch + SP_NAME(targets_offset)(&g));
+    const size_t out_plane = (size_t)s->out_h * (size_t)s->out_w;
+    const float *rn = e->residual;
     const SP_VEC lo = SP_SPLAT(e->min), hi = SP_SPLAT(e->max);
-    SP_NAME(compute_targets)(s, &g, targets);
-    for (int n = 0; n < s->batch; n++) {
-        SP_NAME(fill)(s, &g, x + (size_t)n * in_image, xpad);
-        float *yn = y + (size_t)n * out_image;
-        const float *rn = e->residual ? e->residual + (size_t)n * out_image : NULL;
-        for (size_t f0 = 0; f0 < g.flat_count; f0 += SP_TILE) {
-            const float *base = xpad + f0;
-            const sp_target *t = targets + f0 / 4;
-            for (int o = 0; o < s->out_channels; o += FD_CH) {
-                const float *pw = groups + (size_t)(o / FD_CH) * taps * FD_CH;
-                FD_EACH_ACC(FD_DECLARE)
-                for (size_t k = 0; k < taps; k++) {
-                    const float *p = base + offsets[k];
-                    const float *wk = pw + FD_CH * k;
-                    FD_EACH_VEC(FD_LOAD_X)
-                    FD_EACH_CH(FD_SPLAT_W)
-                    FD_EACH_ACC(FD_MAC)
-                }
-                FD_EACH_CH(FD_FINISH_CH)
+    for (size_t f0 = (size_t)begin * SP_TILE; f0 < g.flat_count && f0 < (size_t)end * SP_TILE; f0 += SP_TILE) {
+        const float *base = xpad + f0;
+        const sp_target *t = targets + f0 / 4;
+        for (int o = 0; o < s->out_channels; o += FD_CH) {
+            const float *pw = groups + (size_t)(o / FD_CH) * taps * FD_CH;
+            FD_EACH_ACC(FD_DECLARE)
+            for (size_t k = 0; k < taps; k++) {
+                const float *p = base + offsets[k];
+                const float *wk = pw + FD_CH * k;
+                FD_EACH_VEC(FD_LOAD_X)
+                FD_EACH_CH(FD_SPLAT_W)
+                FD_EACH_ACC(FD_MAC)
             }
+            FD_EACH_CH(FD_FINISH_CH)
         }
+    }
+}
+
+static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
+                         const trit_epilogue *e, float *y, void *scratch) {
+    const size_t in_image = (size_t)s->in_channels * (size_t)s->in_h * (size_t)s->in_w;
+    const size_t out_image = (size_t)s->out_channels * (size_t)s->out_h * (size_t)s->out_w;
+    const int units = SP_NAME(range_units)(s);
+    for (int n = 0; n < s->batch; n++) {
+        const trit_epilogue en = {e->residual ? e->residual + (size_t)n * out_image : NULL, e->min, e->max};
+        SP_NAME(prepare)(s, packed, x + (size_t)n * in_image, scratch);
+        SP_NAME(run_range)(s, packed, bias, &en, y + (size_t)n * out_image, scratch, NULL, 0, units);
     }
 }

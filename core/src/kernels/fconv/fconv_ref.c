@@ -34,5 +34,5 @@ static void ref_run(const trit_conv_shape *s, const void *packed, const float *x
 }
 
 const trit_fconv_kernel trit_fconv_f32_ref = {
-    "fconv_f32_ref", ref_supports, ref_packed_size, ref_pack, ref_scratch_size, ref_run,
+    "fconv_f32_ref", ref_supports, ref_packed_size, ref_pack, ref_scratch_size, ref_run, NULL, NULL, NULL,
 };

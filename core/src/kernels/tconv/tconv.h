@@ -24,6 +24,18 @@ typedef struct trit_tconv_kernel {
     size_t (*scratch_size)(const trit_conv_shape *shape);
     void (*run)(const trit_conv_shape *shape, const void *packed, const float *x, const float *bias,
                 const trit_epilogue *epilogue, float *y, void *scratch);
+    /* Work splitting (docs/KERNELS.md "Work splitting"; all NULL where the variant runs whole only),
+     * one image (batch 1) at a time: prepare() writes into scratch what every range reads (the
+     * input's flat copy or its 8-bit form, the output targets); run_range() then computes units
+     * [begin, end) of range_units() -- tiles or output channels, the variant's choice -- reading
+     * scratch only and writing only those units' outputs, so ranges may run concurrently, each with
+     * `own`, own_size() bytes of its own (16-aligned; own_size NULL or 0: none). prepare + run_range
+     * over [0, range_units) computes bit for bit what run() does (run() is exactly that). */
+    void (*prepare)(const trit_conv_shape *shape, const void *packed, const float *x, void *scratch);
+    int (*range_units)(const trit_conv_shape *shape);
+    void (*run_range)(const trit_conv_shape *shape, const void *packed, const float *bias, const trit_epilogue *epilogue,
+                      float *y, const void *scratch, void *own, int begin, int end);
+    size_t (*own_size)(const trit_conv_shape *shape);
 } trit_tconv_kernel;
 
 /* All variants compiled into this build, best first, the reference last; NULL-terminated. */

@@ -371,59 +371,85 @@ static inline void SP_NAME(tile_channel)(const sp_channel *ch, const int32_t *en
 #undef SP_FINISH
 }
 
-static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
-                         const trit_epilogue *e, float *y, void *scratch) {
+/* Where run() reads its input (the flat copy, or the triples' pattern planes) and keeps its targets. */
+static void SP_NAME(scratch_parts)(const trit_conv_shape *s, const sp_geometry *g, const void *scratch,
+                                   const float **source, sp_target **targets) {
+#ifdef SP_TRIPLES
+    sp_triple_scratch ts;
+    SP_NAME(triple_scratch)(s, g, &ts);
+    *source = (const float *)((const unsigned char *)scratch + ts.combo_offset);
+    *targets = (sp_target *)((uintptr_t)scratch + ts.targets_offset);
+#else
+    (void)s;
+    *source = scratch;
+    *targets = (sp_target *)((uintptr_t)scratch + SP_NAME(targets_offset)(g));
+#endif
+}
+
+/* Work splitting (tconv.h): one image's flat copy (or pattern planes) and output targets. */
+static void SP_NAME(prepare)(const trit_conv_shape *s, const void *packed, const float *x, void *scratch) {
+    (void)packed;
+    sp_geometry g;
+    const float *source;
+    sp_target *targets;
+    SP_NAME(geometry)(s, &g);
+    SP_NAME(scratch_parts)(s, &g, scratch, &source, &targets);
+    SP_NAME(compute_targets)(s, &g, targets);
+#ifdef SP_TRIPLES
+    SP_NAME(fill_patterns)(s, &g, x, scratch, (float *)(uintptr_t)source, 0, g.hq);
+#else
+    SP_NAME(fill)(s, &g, x, scratch);
+#endif
+}
+
+/* Units of work: tiles on large planes (every tile costs the same), output channels on small ones
+ * (at most SP_CHANNEL_OUTER_TILES tiles, where each channel's lists are read once). */
+static int SP_NAME(range_units)(const trit_conv_shape *s) {
+    sp_geometry g;
+    if (!SP_NAME(geometry)(s, &g)) return 0; /* a shape supports() refused */
+    const size_t tiles = g.flat_count / SP_TILE;
+    return tiles <= SP_CHANNEL_OUTER_TILES ? s->out_channels : (int)tiles;
+}
+
+static void SP_NAME(run_range)(const trit_conv_shape *s, const void *packed, const float *bias, const trit_epilogue *e,
+                               float *y, const void *scratch, void *own, int begin, int end) {
+    (void)own;
     sp_geometry g;
     SP_NAME(geometry)(s, &g);
     const sp_header *h = packed;
     const sp_channel *channels = (const sp_channel *)((const unsigned char *)packed + sizeof(sp_header));
     const int32_t *entries = (const int32_t *)((const unsigned char *)packed + sizeof(sp_header) +
                                                (size_t)h->out_channels * sizeof(sp_channel));
-    float *xpad = scratch;
-#ifdef SP_TRIPLES
-    sp_triple_scratch ts;
-    SP_NAME(triple_scratch)(s, &g, &ts);
-    float *source = (float *)((unsigned char *)scratch + ts.combo_offset);
-    sp_target *targets = (sp_target *)((unsigned char *)scratch + ts.targets_offset);
-#else
-    float *source = xpad;
-    sp_target *targets = (sp_target *)((unsigned char *)scratch + SP_NAME(targets_offset)(&g));
-#endif
-    const size_t in_image = (size_t)s->in_channels * (size_t)s->in_h * (size_t)s->in_w;
+    const float *source;
+    sp_target *targets;
+    SP_NAME(scratch_parts)(s, &g, scratch, &source, &targets);
     const size_t out_plane = (size_t)s->out_h * (size_t)s->out_w;
-    const size_t out_image = (size_t)s->out_channels * out_plane;
+    const float *rn = e->residual;
     const SP_VEC lo = SP_SPLAT(e->min), hi = SP_SPLAT(e->max);
     const size_t tiles = g.flat_count / SP_TILE;
-
-    SP_NAME(compute_targets)(s, &g, targets);
-    for (int n = 0; n < s->batch; n++) {
-        const float *xn = x + (size_t)n * in_image;
-        float *yn = y + (size_t)n * out_image;
-        const float *rn = e->residual ? e->residual + (size_t)n * out_image : NULL;
-        if (tiles <= SP_CHANNEL_OUTER_TILES) {
-            /* small planes, long lists (late ResNet layers): read each list once */
-#ifdef SP_TRIPLES
-            SP_NAME(fill_patterns)(s, &g, xn, xpad, source, 0, g.hq);
-#else
-            SP_NAME(fill)(s, &g, xn, xpad);
-#endif
-            for (int o = 0; o < s->out_channels; o++)
-                for (size_t t = 0; t < tiles; t++)
-                    SP_NAME(tile_channel)(&channels[o], entries, source + t * SP_TILE, targets + t * SP_VECS,
-                                          bias ? bias[o] : 0.0f, yn + (size_t)o * out_plane,
-                                          rn ? rn + (size_t)o * out_plane : NULL, lo, hi, e->min, e->max);
-            continue;
-        }
+#define SP_TILE_CHANNEL(o, t)                                                                                       \
+    SP_NAME(tile_channel)(&channels[o], entries, source + (t) * SP_TILE, targets + (t) * SP_VECS, bias ? bias[o] : 0.0f, \
+                          y + (size_t)(o) * out_plane, rn ? rn + (size_t)(o) * out_plane : NULL, lo, hi, e->min, e->max)
+    if (tiles <= SP_CHANNEL_OUTER_TILES) {
+        /* small planes, long lists (late ResNet layers): read each list once */
+        for (int o = begin; o < end; o++)
+            for (size_t t = 0; t < tiles; t++) SP_TILE_CHANNEL(o, t);
+    } else {
         /* large planes: the tile's input rows stay in cache while every channel's list streams past */
-#ifdef SP_TRIPLES
-        SP_NAME(fill_patterns)(s, &g, xn, xpad, source, 0, g.hq);
-#else
-        SP_NAME(fill)(s, &g, xn, xpad);
-#endif
-        for (size_t t = 0; t < tiles; t++)
-            for (int o = 0; o < s->out_channels; o++)
-                SP_NAME(tile_channel)(&channels[o], entries, source + t * SP_TILE, targets + t * SP_VECS,
-                                      bias ? bias[o] : 0.0f, yn + (size_t)o * out_plane,
-                                      rn ? rn + (size_t)o * out_plane : NULL, lo, hi, e->min, e->max);
+        for (size_t t = (size_t)begin; t < (size_t)end; t++)
+            for (int o = 0; o < s->out_channels; o++) SP_TILE_CHANNEL(o, t);
+    }
+#undef SP_TILE_CHANNEL
+}
+
+static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
+                         const trit_epilogue *e, float *y, void *scratch) {
+    const size_t in_image = (size_t)s->in_channels * (size_t)s->in_h * (size_t)s->in_w;
+    const size_t out_image = (size_t)s->out_channels * (size_t)s->out_h * (size_t)s->out_w;
+    const int units = SP_NAME(range_units)(s);
+    for (int n = 0; n < s->batch; n++) {
+        const trit_epilogue en = {e->residual ? e->residual + (size_t)n * out_image : NULL, e->min, e->max};
+        SP_NAME(prepare)(s, packed, x + (size_t)n * in_image, scratch);
+        SP_NAME(run_range)(s, packed, bias, &en, y + (size_t)n * out_image, scratch, NULL, 0, units);
     }
 }

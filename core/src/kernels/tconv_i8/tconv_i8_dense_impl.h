@@ -350,3 +350,18 @@ static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const flo
                           scratch, (int32_t *)(void *)((unsigned char *)scratch + SP_NAME(sums_offset)(s)), 0, s->out_channels);
     }
 }
+
+/* Work splitting (tconv.h): units are output channels; a range's stream sums go to its own memory. */
+static int SP_NAME(range_units)(const trit_conv_shape *s) { return s->out_channels; }
+
+static size_t SP_NAME(own_size)(const trit_conv_shape *s) {
+    sp_geometry g;
+    dv_scratch l;
+    if (!SP_NAME(geometry)(s, &g) || !SP_NAME(scratch_layout)(s, &g, SP_NAME(max_streams)(s), &l)) return 0;
+    return l.total - l.sums_offset;
+}
+
+static void SP_NAME(run_range)(const trit_conv_shape *s, const void *packed, const float *bias, const trit_epilogue *e,
+                               float *y, const void *scratch, void *own, int begin, int end) {
+    SP_NAME(channels)(s, packed, bias, e, y, e->residual, scratch, own, begin, end);
+}

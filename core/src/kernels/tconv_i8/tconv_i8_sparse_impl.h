@@ -85,20 +85,18 @@ TRIT_LOAD_TIME static int32_t SP_NAME(list_taps)(const trit_conv_shape *s, const
     return count;
 }
 
-/* Byte offsets in scratch: quantized image, padded copy, output targets. */
+/* Byte offsets in scratch: quantized image, padded copy (the output targets are in the packed weights). */
 typedef struct i8_scratch {
-    size_t image_bytes, pad_offset, targets_offset, total;
+    size_t image_bytes, pad_offset, total;
 } i8_scratch;
 
 static int SP_NAME(scratch_layout)(const trit_conv_shape *s, const sp_geometry *g, i8_scratch *l) {
-    size_t plane, targets;
+    size_t plane;
     if (!trit_size_mul((size_t)s->in_h, (size_t)s->in_w, &plane) ||
         !trit_size_mul(plane, (size_t)s->in_channels, &l->image_bytes))
         return 0;
     l->pad_offset = (l->image_bytes + 15) & ~(size_t)15;
-    if (!trit_size_add(l->pad_offset, (g->floats + 15) & ~(size_t)15, &l->targets_offset)) return 0;
-    if (!trit_size_mul(g->flat_count / 4, sizeof(sp_target), &targets)) return 0;
-    return trit_size_add(l->targets_offset, targets, &l->total);
+    return trit_size_add(l->pad_offset, (g->floats + 15) & ~(size_t)15, &l->total);
 }
 
 TRIT_LOAD_TIME static int SP_NAME(supports)(const trit_conv_shape *s, const trit_ternary_weights *w) {
@@ -163,11 +161,16 @@ TRIT_LOAD_TIME static uint64_t SP_NAME(build)(const trit_conv_shape *s, const tr
     return next;
 }
 
+/* Packed: header, channels, entries, then where each output vector of the flat plane lands
+ * (computed once here, not per run). */
 TRIT_LOAD_TIME static size_t SP_NAME(packed_size)(const trit_conv_shape *s, const trit_ternary_weights *w) {
     const uint64_t n = SP_NAME(build)(s, w, NULL);
-    size_t bytes, total;
+    sp_geometry g;
+    size_t bytes, total, targets;
+    if (!SP_NAME(geometry)(s, &g) || !trit_size_mul(g.flat_count / 4, sizeof(sp_target), &targets)) return 0;
     if (n > SIZE_MAX / sizeof(int32_t) || !trit_size_mul((size_t)n, sizeof(int32_t), &bytes)) return 0;
     if (!trit_size_add(bytes, sizeof(i8_header) + (size_t)w->out_channels * sizeof(i8_channel), &total)) return 0;
+    if (!trit_size_add(total, targets, &total)) return 0;
     return total;
 }
 
@@ -178,6 +181,11 @@ TRIT_LOAD_TIME static void SP_NAME(pack)(const trit_conv_shape *s, const trit_te
     h->act_scale = w->act_scale;
     h->act_unsigned = w->act_unsigned != 0;
     h->entry_count = SP_NAME(build)(s, w, packed);
+    sp_geometry g;
+    SP_NAME(geometry)(s, &g);
+    SP_NAME(compute_targets)(s, &g, (sp_target *)(void *)((unsigned char *)packed + sizeof(i8_header) +
+                                                          (size_t)w->out_channels * sizeof(i8_channel) +
+                                                          (size_t)h->entry_count * sizeof(int32_t)));
 }
 
 TRIT_LOAD_TIME static size_t SP_NAME(scratch_size)(const trit_conv_shape *s) {
@@ -292,8 +300,30 @@ static inline void SP_NAME(tile_channel)(const i8_channel *ch, const int32_t *en
     for (int j = 0; j < SP_VECS; j++) SP_NAME(store)(SP_ADD(facc[j], b), &targets[j], yo, ro, lo, hi, lo_s, hi_s);
 }
 
-static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
-                         const trit_epilogue *e, float *y, void *scratch) {
+/* Work splitting (tconv.h): one image quantized and copied into the flat layout (the targets were
+ * computed at load, in packed). */
+static void SP_NAME(prepare)(const trit_conv_shape *s, const void *packed, const float *x, void *scratch) {
+    sp_geometry g;
+    i8_scratch l;
+    SP_NAME(geometry)(s, &g);
+    SP_NAME(scratch_layout)(s, &g, &l);
+    const i8_header *h = packed;
+    int8_t *image = scratch;
+    I8_QUANTIZE(x, image, l.image_bytes, h->act_scale, h->act_unsigned);
+    SP_NAME(fill_i8)(s, &g, image, (int8_t *)((unsigned char *)scratch + l.pad_offset), h->act_unsigned ? (int8_t)-128 : 0);
+}
+
+/* Units of work: tiles on large planes, output channels on small ones (as tconv_sparse_impl.h). */
+static int SP_NAME(range_units)(const trit_conv_shape *s) {
+    sp_geometry g;
+    if (!SP_NAME(geometry)(s, &g)) return 0; /* a shape supports() refused */
+    const size_t tiles = g.flat_count / SP_TILE;
+    return tiles <= I8_CHANNEL_OUTER_TILES ? s->out_channels : (int)tiles;
+}
+
+static void SP_NAME(run_range)(const trit_conv_shape *s, const void *packed, const float *bias, const trit_epilogue *e,
+                               float *y, const void *scratch, void *own, int begin, int end) {
+    (void)own;
     sp_geometry g;
     i8_scratch l;
     SP_NAME(geometry)(s, &g);
@@ -302,33 +332,36 @@ static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const flo
     const i8_channel *channels = (const i8_channel *)((const unsigned char *)packed + sizeof(i8_header));
     const int32_t *entries = (const int32_t *)((const unsigned char *)packed + sizeof(i8_header) +
                                                (size_t)h->out_channels * sizeof(i8_channel));
-    int8_t *image = scratch;
-    int8_t *xpad = (int8_t *)((unsigned char *)scratch + l.pad_offset);
-    sp_target *targets = (sp_target *)((unsigned char *)scratch + l.targets_offset);
+    const int8_t *xpad = (const int8_t *)((const unsigned char *)scratch + l.pad_offset);
+    const sp_target *targets = (const sp_target *)(const void *)(entries + h->entry_count);
     const size_t out_plane = (size_t)s->out_h * (size_t)s->out_w;
-    const size_t out_image = (size_t)s->out_channels * out_plane;
+    const float *rn = e->residual;
     const SP_VEC lo = SP_SPLAT(e->min), hi = SP_SPLAT(e->max);
     const size_t tiles = g.flat_count / SP_TILE;
     const int32_t offset = h->act_unsigned ? 128 : 0;
-
-    SP_NAME(compute_targets)(s, &g, targets);
-    for (int n = 0; n < s->batch; n++) {
-        I8_QUANTIZE(x + (size_t)n * l.image_bytes, image, l.image_bytes, h->act_scale, h->act_unsigned);
-        SP_NAME(fill_i8)(s, &g, image, xpad, h->act_unsigned ? (int8_t)-128 : 0);
-        float *yn = y + (size_t)n * out_image;
-        const float *rn = e->residual ? e->residual + (size_t)n * out_image : NULL;
 #define I8_TILE(o, t)                                                                                              \
     SP_NAME(tile_channel)(&channels[o], entries, xpad + (t) * SP_TILE, offset, targets + (t) * SP_VECS, bias ? bias[o] : 0.0f, \
-                          yn + (size_t)(o) * out_plane, rn ? rn + (size_t)(o) * out_plane : NULL, lo, hi, e->min, e->max)
-        if (tiles <= I8_CHANNEL_OUTER_TILES) {
-            /* small planes, long lists: read each list once */
-            for (int o = 0; o < s->out_channels; o++)
-                for (size_t t = 0; t < tiles; t++) I8_TILE(o, t);
-        } else {
-            /* large planes: the tile's input rows stay in cache while every channel's lists stream past */
-            for (size_t t = 0; t < tiles; t++)
-                for (int o = 0; o < s->out_channels; o++) I8_TILE(o, t);
-        }
+                          y + (size_t)(o) * out_plane, rn ? rn + (size_t)(o) * out_plane : NULL, lo, hi, e->min, e->max)
+    if (tiles <= I8_CHANNEL_OUTER_TILES) {
+        /* small planes, long lists: read each list once */
+        for (int o = begin; o < end; o++)
+            for (size_t t = 0; t < tiles; t++) I8_TILE(o, t);
+    } else {
+        /* large planes: the tile's input rows stay in cache while every channel's lists stream past */
+        for (size_t t = (size_t)begin; t < (size_t)end; t++)
+            for (int o = 0; o < s->out_channels; o++) I8_TILE(o, t);
+    }
 #undef I8_TILE
+}
+
+static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
+                         const trit_epilogue *e, float *y, void *scratch) {
+    const size_t in_image = (size_t)s->in_channels * (size_t)s->in_h * (size_t)s->in_w;
+    const size_t out_image = (size_t)s->out_channels * (size_t)s->out_h * (size_t)s->out_w;
+    const int units = SP_NAME(range_units)(s);
+    for (int n = 0; n < s->batch; n++) {
+        const trit_epilogue en = {e->residual ? e->residual + (size_t)n * out_image : NULL, e->min, e->max};
+        SP_NAME(prepare)(s, packed, x + (size_t)n * in_image, scratch);
+        SP_NAME(run_range)(s, packed, bias, &en, y + (size_t)n * out_image, scratch, NULL, 0, units);
     }
 }
