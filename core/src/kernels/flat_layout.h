@@ -115,14 +115,17 @@ static inline void SP_NAME(fill)(const trit_conv_shape *s, const sp_geometry *g,
     SP_NAME(fill_with)(s, g, x, xpad, 0.0f);
 }
 
-/* Where each output vector of the flat plane lands in y (computed once per run). */
+/* Where each output vector of the flat plane lands in y (per run in the f32 kernels, once at load
+ * in the 8-bit ones); row and column are counted, not divided (a division per pixel cost ~10 us
+ * per 32x32 layer). */
 static inline void SP_NAME(compute_targets)(const trit_conv_shape *s, const sp_geometry *g, sp_target *targets) {
     const size_t valid_flat = (size_t)s->out_h * g->wq;
+    size_t f = 0, ox = 0, row_base = 0; /* row_base = oy * out_w */
     for (size_t v = 0; v < g->flat_count / 4; v++) {
         sp_target *t = &targets[v];
-        for (int l = 0; l < 4; l++) {
-            const size_t f = 4 * v + (size_t)l, oy = f / g->wq, ox = f % g->wq;
-            t->lane_index[l] = (f < valid_flat && ox < (size_t)s->out_w) ? (int32_t)(oy * (size_t)s->out_w + ox) : -1;
+        for (int l = 0; l < 4; l++, f++) {
+            t->lane_index[l] = (f < valid_flat && ox < (size_t)s->out_w) ? (int32_t)(row_base + ox) : -1;
+            if (++ox == g->wq) ox = 0, row_base += (size_t)s->out_w;
         }
         t->whole = t->lane_index[0] >= 0 && t->lane_index[3] == t->lane_index[0] + 3;
     }

@@ -45,16 +45,16 @@ typedef struct dv_stream {
 } dv_stream;
 
 /* Packed: header, tap offsets [kk], first stream per channel [oc + 1], streams [padded count],
- * weights [blocks][pairs][kk][DV_STREAMS] int32 (two int16). */
+ * weights [blocks][pairs][kk][DV_STREAMS] int32 (two int16), output targets of the flat plane. */
 typedef struct dv_header {
     int32_t out_channels, stream_count, blocks, pairs, kk, act_unsigned;
     float act_scale;
     int32_t pad_;
-    size_t taps_at, first_at, streams_at, weights_at;
+    size_t taps_at, first_at, streams_at, weights_at, targets_at;
 } dv_header;
 
 typedef struct dv_scratch {
-    size_t image_bytes, pad_offset, pad_bytes, targets_offset, sums_offset, total;
+    size_t image_bytes, pad_offset, pad_bytes, sums_offset, total;
 } dv_scratch;
 
 TRIT_LOAD_TIME static size_t SP_NAME(tap_offset)(const trit_conv_shape *s, const sp_geometry *g, int tap) {
@@ -94,10 +94,7 @@ static int SP_NAME(scratch_layout)(const trit_conv_shape *s, const sp_geometry *
     if (!trit_size_mul(pairs, 2 * g->channel_size, &pairs_bytes) ||
         !trit_size_add(pairs_bytes, 2 * (SP_TILE + g->wq) + 32, &l->pad_bytes))
         return 0;
-    if (!trit_size_add(l->pad_offset, (l->pad_bytes + 15) & ~(size_t)15, &l->targets_offset)) return 0;
-    size_t targets;
-    if (!trit_size_mul(g->flat_count / 4, sizeof(sp_target), &targets)) return 0;
-    if (!trit_size_add(l->targets_offset, (targets + 15) & ~(size_t)15, &l->sums_offset)) return 0;
+    if (!trit_size_add(l->pad_offset, (l->pad_bytes + 15) & ~(size_t)15, &l->sums_offset)) return 0;
     /* the int32 sums of every stream (padded to whole blocks, one more for a range's offset) over one super-tile */
     const size_t padded = (streams + 2 * DV_STREAMS - 1) / DV_STREAMS * DV_STREAMS;
     if (!trit_size_mul(padded, DV_SUPER * sizeof(int32_t), &sums)) return 0;
@@ -168,6 +165,10 @@ TRIT_LOAD_TIME static size_t SP_NAME(layout)(const trit_conv_shape *s, const tri
     if (!trit_size_mul((size_t)h->blocks * (size_t)h->pairs, (size_t)h->kk * DV_STREAMS * sizeof(int32_t), &bytes) ||
         !trit_size_add(at, bytes, &at))
         return 0;
+    sp_geometry g;
+    h->targets_at = at;
+    if (!SP_NAME(geometry)(s, &g) || !trit_size_mul(g.flat_count / 4, sizeof(sp_target), &bytes) || !trit_size_add(at, bytes, &at))
+        return 0;
     return at;
 }
 
@@ -216,6 +217,7 @@ TRIT_LOAD_TIME static void SP_NAME(pack)(const trit_conv_shape *s, const trit_te
         }
     }
     first[w->out_channels] = next;
+    SP_NAME(compute_targets)(s, &g, (sp_target *)(void *)(base + h.targets_at));
 }
 
 TRIT_LOAD_TIME static size_t SP_NAME(scratch_size)(const trit_conv_shape *s) {
@@ -225,8 +227,7 @@ TRIT_LOAD_TIME static size_t SP_NAME(scratch_size)(const trit_conv_shape *s) {
     return l.total;
 }
 
-/* Per image, before any channel range: quantize, copy into the pair-interleaved flat layout,
- * output targets. */
+/* Per image, before any channel range: quantize, copy into the pair-interleaved flat layout. */
 static void SP_NAME(prepare)(const trit_conv_shape *s, const void *packed, const float *x, void *scratch) {
     const dv_header *h = packed;
     sp_geometry g;
@@ -257,7 +258,6 @@ static void SP_NAME(prepare)(const trit_conv_shape *s, const void *packed, const
                 }
             }
     }
-    SP_NAME(compute_targets)(s, &g, (sp_target *)((unsigned char *)scratch + l.targets_offset));
 }
 
 /* Output channels [oc_begin, oc_end) of one prepared image, per super-tile of DV_SUPER flat pixels:
@@ -276,7 +276,7 @@ static void SP_NAME(channels)(const trit_conv_shape *s, const void *packed, cons
     const dv_stream *streams = (const dv_stream *)(base + h->streams_at);
     const int32_t *weights = (const int32_t *)(base + h->weights_at);
     const int8_t *xp = (const int8_t *)((const unsigned char *)prepared + l.pad_offset);
-    const sp_target *targets = (const sp_target *)((const unsigned char *)prepared + l.targets_offset);
+    const sp_target *targets = (const sp_target *)(const void *)(base + h->targets_at);
     const size_t flat = g.flat_count, pair_stride = 2 * g.channel_size;
     const int s_begin = first[oc_begin], s_end = first[oc_end], b_first = s_begin / DV_STREAMS;
     const int kk = h->kk, pairs = h->pairs;
