@@ -208,8 +208,9 @@ export interface Model {
   readonly steps: Step[];
   /**
    * Milliseconds per step on `inputs` (else on the inputs of the last run; zeros before any): each
-   * step runs `runs` times in a row (default 20) and its time is the mean, measured with this JS
-   * engine's `performance.now()` (the wasm reads no clock). One entry per `steps` entry, in run order.
+   * step runs `runs` times in a row (default 20) in up to 5 timed blocks, and its time is the median of
+   * the blocks' means, measured with this JS engine's `performance.now()` (the wasm reads no clock).
+   * One entry per `steps` entry, in run order.
    */
   profile(inputs?: TensorInput | TensorInput[] | Record<string, TensorInput>, options?: { runs?: number }): Promise<StepTime[]>;
   /** Plane 0 of a ternary layer as -1/0/+1 codes in the weight's row-major order. */

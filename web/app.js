@@ -1180,6 +1180,7 @@ function drawActivations({ name, dims, data }) {
     $('act-caption').textContent = `${name}${layer ? ` (${layer.op})` : ''}: ${channels} channels of ${height}×${width}` +
         `${shown < channels ? `, the first ${shown} shown` : ''}; each from its lowest (dark) to its highest value (light).`;
     canvas.dataset.layer = name;
+    canvas.setAttribute('aria-label', `${shown} channels of layer ${name}, ${height}×${width} each`);
 }
 
 $('act-layer').addEventListener('change', (e) => {

@@ -579,7 +579,7 @@ describe('images and models', () => {
         await page.selectOption('#layer-select', String(layerCount - 1));
         await page.waitForFunction((last) => document.querySelector('#layer-caption').textContent.startsWith(last),
             await page.$eval(`#layer-select option[value="${layerCount - 1}"]`, (o) => o.textContent.split(' — ')[0]));
-        await page.locator('.panel.wide').scrollIntoViewIfNeeded();
+        await page.locator('section[aria-labelledby="inside-heading"]').scrollIntoViewIfNeeded();
         await screenshot(page, 'look-inside');
         assertNoProblems(tab);
     });

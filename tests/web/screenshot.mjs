@@ -1,14 +1,15 @@
-// Makes docs/screenshot.png and docs/screenshot-phone.png (the README's pictures of the demo): a real
-// photo (a CIFAR-10 test picture of web/examples/, enlarged) fed to the page as a fake webcam, live results,
-// photographed on a 1280-pixel desktop and on a 390×844 phone screen.
+// Makes docs/screenshot.png, docs/screenshot-phone.png and docs/screenshot-inside.png (the README's
+// pictures of the demo): a real photo (a CIFAR-10 test picture of web/examples/, enlarged) fed to the page
+// as a fake webcam, live results, photographed on a 1280-pixel desktop and on a 390×844 phone screen, and
+// the "look inside, for the current picture" part for the same feed (heat map, a layer, time per layer).
 // Not a test; run by hand after the page or the shipped models change:
-//   node tests/web/screenshot.mjs [MODEL_ID] [OUT.png] [OUT-phone.png] [PHOTO]
+//   node tests/web/screenshot.mjs [MODEL_ID] [OUT.png] [OUT-phone.png] [PHOTO] [OUT-inside.png]
 
 import path from 'node:path';
 import { ARTIFACTS, ROOT, launch, openPage, photoPicture, startServer, writeY4m } from './helpers.mjs';
 
 const [modelId, out = path.join(ROOT, 'docs/screenshot.png'), phoneOut = path.join(ROOT, 'docs/screenshot-phone.png'),
-    photo = path.join(ROOT, 'web/examples/ship-0000.jpg')] = process.argv.slice(2);
+    photo = path.join(ROOT, 'web/examples/ship-0000.jpg'), insideOut = path.join(ROOT, 'docs/screenshot-inside.png')] = process.argv.slice(2);
 
 const server = await startServer();
 const sceneBrowser = await launch();
@@ -34,6 +35,15 @@ try {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: phoneOut });
     console.log(`${phoneOut}: ${await page.textContent('#verdict')}`.replace(/\s+/g, ' '));
+    // Look inside, for the current picture: on screen, so the worker sends the heat map and a layer.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.locator('#current-inside').scrollIntoViewIfNeeded();
+    const updates = await page.$eval('#current-inside', (e) => Number(e.dataset.updates) || 0);
+    await page.waitForFunction((n) => Number(document.querySelector('#current-inside').dataset.updates) > n + 10, updates, { timeout: 20000 });
+    await page.click('#profile-run');
+    await page.waitForFunction(() => document.querySelector('#current-inside').dataset.profiled);
+    await page.locator('#current-inside').screenshot({ path: insideOut });
+    console.log(`${insideOut}: ${await page.textContent('#cam-caption')}`);
     if (problems().length) console.log('console problems:', problems());
 } finally {
     await browser.close();
