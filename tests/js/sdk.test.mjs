@@ -410,9 +410,12 @@ test('the wasm module imports nothing but memory-growth notification', () => {
   }
 });
 
-test('size budgets: trit.wasm <= 150 KB, trit.js <= 7,000 B minified + gzip -9', async () => {
+// trit.wasm: 150 KB until issue 16's intermediate tensors and single steps (trit_model_request_outputs,
+// _step_info, _run_steps and their wasm exports: 148,663 -> 152,880 B measured on their own), which the
+// issue allowed up to 160 KB.
+test('size budgets: trit.wasm <= 160 KB, trit.js <= 7,000 B minified + gzip -9', async () => {
   const wasm = (await stat(join(wasmDir, 'trit.wasm'))).size;
-  assert.ok(wasm <= 150000, `trit.wasm is ${wasm} bytes`); // KB as the peers' sizes use it (tfjs 424,594 B = 425 KB)
+  assert.ok(wasm <= 160000, `trit.wasm is ${wasm} bytes`); // KB as the peers' sizes use it (tfjs 424,594 B = 425 KB)
   const { transform } = await import('esbuild');
   const source = await readFile(join(root, 'js_sdk', 'trit.js'), 'utf8');
   const { code } = await transform(source, { minify: true, format: 'esm' });
