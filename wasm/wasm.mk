@@ -32,10 +32,20 @@ WASM_LDFLAGS := -Oz -flto --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -
 WASM_SIMD_OBJS := $(patsubst %.c,$(WASM_DIR)/obj-simd/%.o,$(filter-out %__scalar.c,$(WASM_SOURCES)))
 WASM_PLAIN_OBJS := $(patsubst %.c,$(WASM_DIR)/obj-nosimd/%.o,$(filter-out %__wasmsimd.c,$(WASM_SOURCES)))
 
+# The threaded build, trit-mt.wasm (issue 17; core/src/threads.h): the SIMD128 build's objects
+# compiled again with atomics and bulk memory and TRIT_THREADS, plus wasm/trit_wasm_threads.c,
+# linked against an imported shared memory (max 2 GiB, as the other builds can grow to), so every
+# worker's instance of the module runs on the model's memory. wasm-ld makes the data segments
+# passive and initialises them once (its start function); each instance has its own stack pointer
+# (stackRestore). Budget: <= 170,000 B (tests/js/threads.test.mjs).
+WASM_MT_OBJS := $(patsubst %.c,$(WASM_DIR)/obj-mt/%.o,$(filter-out %__scalar.c,$(WASM_SOURCES) wasm/trit_wasm_threads.c))
+WASM_MT_LDFLAGS := $(WASM_LDFLAGS) -Wl,--shared-memory,--import-memory,--max-memory=2147483648
+
 .PHONY: wasm wasm-size
 ALL_TARGETS += wasm
 
-wasm: $(WASM_DIR)/trit.wasm $(WASM_DIR)/trit-nosimd.wasm js_sdk/trit.wasm js_sdk/trit-nosimd.wasm
+wasm: $(WASM_DIR)/trit.wasm $(WASM_DIR)/trit-nosimd.wasm $(WASM_DIR)/trit-mt.wasm js_sdk/trit.wasm \
+	js_sdk/trit-nosimd.wasm js_sdk/trit-mt.wasm
 
 # The SDK finds its engine beside trit.js (the npm package's and a CDN's layout), so the repository
 # keeps a copy there too (git-ignored): the demo, the tests and a `file:` dependency use js_sdk/ as is.
@@ -50,6 +60,13 @@ $(WASM_DIR)/obj-nosimd/%.o: %.c $(WASM_HEADERS) wasm/wasm.mk
 	@mkdir -p $(@D)
 	$(EMCC) $(WASM_CFLAGS) $(call wasm_plain_opt,$<) -c $< -o $@
 
+$(WASM_DIR)/obj-mt/%.o: %.c $(WASM_HEADERS) wasm/wasm.mk
+	@mkdir -p $(@D)
+	$(EMCC) $(WASM_CFLAGS) $(call wasm_simd_opt,$<) -msimd128 -matomics -mbulk-memory -DTRIT_THREADS -c $< -o $@
+
+$(WASM_DIR)/trit-mt.wasm: $(WASM_MT_OBJS)
+	$(EMCC) $(WASM_MT_OBJS) $(WASM_MT_LDFLAGS) -o $@
+
 $(WASM_DIR)/trit.wasm: $(WASM_SIMD_OBJS)
 	$(EMCC) $(WASM_SIMD_OBJS) $(WASM_LDFLAGS) -o $@
 
@@ -60,7 +77,7 @@ $(WASM_DIR)/trit-nosimd.wasm: $(WASM_PLAIN_OBJS)
 # prints the two builds' sizes, then rewrites the size tables of README.md and js_sdk/README.md from the
 # built files and the package (wasm/size_tables.mjs), so no hand-copied number goes stale
 wasm-size: wasm
-	@for f in $(WASM_DIR)/trit.wasm $(WASM_DIR)/trit-nosimd.wasm; do \
+	@for f in $(WASM_DIR)/trit.wasm $(WASM_DIR)/trit-nosimd.wasm $(WASM_DIR)/trit-mt.wasm; do \
 		printf '%-28s %7d bytes raw, %7d bytes gzip -9\n' $$f $$(stat -c %s $$f) $$(gzip -9c $$f | wc -c); done
 	@$(MAKE) --no-print-directory package >/dev/null
 	@$(NODE) wasm/size_tables.mjs $(SDK_TARBALL)

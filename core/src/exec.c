@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "threads.h"
 
 void *trit_value_pointer(tvalue *values, unsigned char *arena, int id) {
     if (id < 0) return NULL;
@@ -68,9 +69,15 @@ trit_status trit_exec_step(const step *s, tvalue *values, unsigned char *arena, 
         trit_ref_conv2d_f32(&s->u.conv.shape, P(0), P(1), P(2), &e, y);
         break;
     case STEP_FCONV:
+#ifdef TRIT_THREADS /* split among threads where a pool is set and the kernel can (threads.h) */
+        if (trit_threads_step(s, P(0), P(2), &e, y, scratch)) break;
+#endif
         s->u.fconv.kernel->run(&s->u.fconv.shape, s->u.fconv.packed, P(0), P(2), &e, y, scratch);
         break;
     case STEP_TCONV:
+#ifdef TRIT_THREADS
+        if (trit_threads_step(s, P(0), P(2), &e, y, scratch)) break;
+#endif
         s->u.tconv.kernel->run(&s->u.tconv.shape, s->u.tconv.packed, P(0), P(2), &e, y, scratch);
         break;
     case STEP_GEMM:
