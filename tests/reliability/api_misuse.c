@@ -30,9 +30,18 @@ int main(int argc, char **argv) {
     /* NULL handles. */
     const char *json = NULL;
     trit_tensor_info info;
+    const void *out_any = NULL;
     CHECK(trit_model_info_json(NULL, &json) != TRIT_OK);
     CHECK(trit_model_run(NULL) != TRIT_OK);
     CHECK(trit_model_input_info(NULL, 0, &info) != TRIT_OK);
+    const char *const some_names[] = {"x"};
+    trit_step_info step_info;
+    CHECK(trit_model_request_outputs(NULL, some_names, 1) != TRIT_OK);
+    CHECK(trit_model_requested_info(NULL, 0, &info) != TRIT_OK);
+    CHECK(trit_model_requested_output(NULL, 0, &out_any, NULL) != TRIT_OK);
+    CHECK(trit_model_step_info(NULL, 0, &step_info) != TRIT_OK);
+    CHECK(trit_model_run_steps(NULL, 0, 1) != TRIT_OK);
+    CHECK(trit_model_step_count(NULL) == 0 && trit_model_requested_count(NULL) == 0);
 
     /* A handle whose load failed. */
     unsigned char garbage[64];
@@ -43,6 +52,10 @@ int main(int argc, char **argv) {
     CHECK(trit_model_info_json(model, &json) == TRIT_ERROR_STATE);
     CHECK(trit_model_set_input_image(model, png.data, png.size) == TRIT_ERROR_STATE);
     CHECK(trit_model_input_info(model, 0, &info) == TRIT_ERROR_STATE);
+    CHECK(trit_model_request_outputs(model, some_names, 1) == TRIT_ERROR_STATE);
+    CHECK(trit_model_requested_output(model, 0, &out_any, NULL) == TRIT_ERROR_STATE);
+    CHECK(trit_model_step_info(model, 0, &step_info) == TRIT_ERROR_STATE);
+    CHECK(trit_model_run_steps(model, 0, 0) == TRIT_ERROR_STATE);
     trit_model_destroy(model);
 
     /* A good handle, bad arguments. */
@@ -73,6 +86,17 @@ int main(int argc, char **argv) {
     CHECK(trit_model_ternary_codes(model, 0, codes, sizeof codes) == TRIT_ERROR_ARGUMENT); /* too small */
     CHECK(trit_model_metadata(model, NULL) == NULL);
     CHECK(trit_model_metadata(model, "no.such.key") == NULL);
+    /* intermediate tensors and steps: bad names, NULLs, ranges */
+    const char *const unknown_names[] = {"no-such-tensor"}, *const null_name[] = {NULL};
+    CHECK(trit_model_request_outputs(model, unknown_names, 1) == TRIT_ERROR_ARGUMENT);
+    CHECK(trit_model_request_outputs(model, null_name, 1) == TRIT_ERROR_ARGUMENT);
+    CHECK(trit_model_request_outputs(model, NULL, 3) == TRIT_ERROR_ARGUMENT);
+    CHECK(trit_model_requested_info(model, 0, &info) == TRIT_ERROR_ARGUMENT);
+    CHECK(trit_model_requested_output(model, 0, &out_any, NULL) == TRIT_ERROR_ARGUMENT);
+    CHECK(trit_model_step_info(model, trit_model_step_count(model), &step_info) == TRIT_ERROR_ARGUMENT);
+    CHECK(trit_model_step_info(model, 0, NULL) == TRIT_ERROR_ARGUMENT);
+    CHECK(trit_model_run_steps(model, 1, (size_t)-1) == TRIT_ERROR_ARGUMENT);
+    CHECK(trit_model_run_steps(model, trit_model_step_count(model) + 1, 0) == TRIT_ERROR_ARGUMENT);
 
     trit_class_score top[12];
     size_t count = 99;
