@@ -111,3 +111,21 @@ test('model.steps and model.profile(): one entry per step, times from the caller
   await assert.rejects(model.profile(input, { runs: 0 }), TypeError);
   model.dispose();
 });
+
+test('changing the requested tensors 400 times keeps the wasm memory flat; calls after dispose are DISPOSED', async () => {
+  const model = await load(modelPath);
+  const input = new Float32Array(3 * 32 * 32).fill(0.25);
+  const lists = [['gap'], ['s1b0a.r', 's2b2.out'], ['s3b2.out', 'fc', 'logits'], ['input', 'flat']];
+  for (let i = 0; i < 8; i++) await model.run(input, { outputs: lists[i % lists.length] }); // warm-up
+  const before = model.memoryBytes;
+  for (let i = 0; i < 400; i++) {
+    const names = lists[i % lists.length];
+    const got = await model.run(input, { outputs: names });
+    assert.deepEqual(Object.keys(got), names);
+  }
+  assert.equal(model.memoryBytes, before);
+  model.dispose();
+  await assert.rejects(model.run(input, { outputs: ['gap'] }), (e) => e.code === 'DISPOSED');
+  await assert.rejects(model.profile(input), (e) => e.code === 'DISPOSED');
+  assert.throws(() => model.steps, (e) => e.code === 'DISPOSED');
+});
