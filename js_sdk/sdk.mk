@@ -31,7 +31,7 @@ SDK_VERSION := $(shell sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' js_sdk/packa
 NPM_DIR := $(BUILD)/npm
 SDK_TARBALL := $(NPM_DIR)/trit-$(SDK_VERSION).tgz
 SDK_PACKAGE_FILES := js_sdk/package.json js_sdk/trit.js js_sdk/trit.d.ts js_sdk/README.md LICENSE CHANGELOG.md \
-	$(BUILD)/wasm/trit.wasm $(BUILD)/wasm/trit-nosimd.wasm
+	$(BUILD)/wasm/trit.wasm $(BUILD)/wasm/trit-nosimd.wasm $(BUILD)/wasm/trit-mt.wasm
 
 .PHONY: package sdk-version
 package: $(SDK_TARBALL)

@@ -28,13 +28,22 @@ export interface LoadOptions {
   /** Aborting rejects the load with a TritError whose code is 'ABORTED'. */
   signal?: AbortSignal_;
   /**
-   * The engine: a URL or path of a .wasm file, a URL or path of a folder holding trit.wasm and
-   * trit-nosimd.wasm (with or without a trailing '/'), its bytes, or a compiled WebAssembly.Module.
-   * Default: trit.wasm / trit-nosimd.wasm beside trit.js (bundlers copy them).
+   * The engine: a URL or path of a .wasm file, a URL or path of a folder holding trit.wasm,
+   * trit-nosimd.wasm and trit-mt.wasm (with or without a trailing '/'), its bytes, or a compiled
+   * WebAssembly.Module. Default: trit.wasm / trit-nosimd.wasm / trit-mt.wasm beside trit.js (bundlers copy them).
    */
   wasm?: string | URL_ | ArrayBuffer | ArrayBufferView | Response_ | WasmModule;
   /** Force the SIMD (true) or the baseline (false) build; default: feature test. */
   simd?: boolean;
+  /**
+   * Threads to run the model on, 1 to 16 (the calling thread and threads - 1 workers on one shared
+   * memory: trit-mt.wasm; outputs bit-identical to 1 thread). Default: the logical cores
+   * (navigator.hardwareConcurrency, Node's os.availableParallelism()) up to 4 where threads are
+   * possible, else 1. Threads need cross-origin isolation in browsers (COOP/COEP), wasm SIMD and the
+   * threaded build; without one of them the model runs on 1 thread and info.threadsReason says why.
+   * Anything but an integer from 1 to 16 is a TypeError.
+   */
+  threads?: number;
   /** Expected SHA-256 of the file as delivered (the .onnx.gz when gzipped): 64 hex digits or "sha256-<base64>". */
   integrity?: string;
 }
@@ -132,6 +141,10 @@ export interface ModelInfo {
   preprocess: { height: number; width: number; resize: number; filter: 'area' | 'bilinear'; mean: number[]; std: number[] };
   /** Whether this model runs on the SIMD build. */
   simd: boolean;
+  /** Threads the model runs on (1 unless load() could start workers; see LoadOptions.threads). */
+  threads: number;
+  /** Why that many, e.g. "2 threads: 2 logical cores", "1 thread: the page is not cross-origin isolated (…)". */
+  threadsReason: string;
   /** The ternary layers (for pictures of the weights and per-layer sparsity). */
   layers: TernaryLayer[];
   /** The same, as the engine names it (no index; activation_scale for activationScale). */

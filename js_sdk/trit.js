@@ -5,14 +5,17 @@
 // One wasm instance per model: cheap, and dispose() frees all its memory (wasm memory never shrinks).
 // Images are decoded and preprocessed in a second, short-lived instance, so a large image cannot
 // grow the model's own memory; it is dropped after a call that grew it past SCRATCH_KEEP_BYTES or trapped.
+// With threads (trit-mt.wasm), workers run instances of the same module on the model's shared memory.
 
 /** The package version (js_sdk/package.json "version"; `make sdk-version V=x.y.z` sets both). */
 export const version = '0.2.0';
 
 // The default engines: two fixed `new URL(literal, import.meta.url)` expressions, the pattern Vite,
 // webpack, esbuild and Parcel follow to copy the file into a build and rewrite the URL.
-const defaultWasmUrl = (simd) =>
-  simd ? new URL('./trit.wasm', import.meta.url) : new URL('./trit-nosimd.wasm', import.meta.url);
+// `build`: true (SIMD128), false (no SIMD) or 'mt' (SIMD128 + threads).
+const defaultWasmUrl = (build) => build === 'mt' ? new URL('./trit-mt.wasm', import.meta.url)
+  : build ? new URL('./trit.wasm', import.meta.url) : new URL('./trit-nosimd.wasm', import.meta.url);
+const wasmName = (build) => build === 'mt' ? 'trit-mt.wasm' : build ? 'trit.wasm' : 'trit-nosimd.wasm';
 
 // Images up to this many pixels are drawn at their natural size (the answer is the native CLI's for
 // the same pixels); larger drawables are shrunk by the browser to the model's resize size first.
@@ -21,6 +24,10 @@ const NATURAL_DRAW_PIXELS = 1 << 20;
 const MAX_PIXELS = 1 << 27;
 const MAX_SIDE = 16384; // the engine's limit per side (core/src/model.c MAX_IMAGE_SIDE)
 const SCRATCH_KEEP_BYTES = 16 << 20;
+const MAX_THREADS = 16; // core/src/threads.h TRIT_MAX_THREADS
+const DEFAULT_MAX_THREADS = 4; // the default takes the cores, up to this many
+// The threaded build imports its memory: 1 MiB to start (INITIAL_MEMORY), up to 2 GiB (wasm/wasm.mk).
+const SHARED_MEMORY = { initial: 16, maximum: 32768, shared: true };
 
 const isNode = typeof process === 'object' && !!process.versions?.node;
 // Valid only with SIMD128: a function returning i8x16.popcnt(i8x16.splat(0)).
@@ -125,8 +132,8 @@ async function gunzip(bytes, label) {
 
 // The `wasm` option as a URL or path: a name ending in .wasm (before any ?query or #hash) is the
 // file itself, anything else a folder holding trit.wasm and trit-nosimd.wasm, with or without '/'.
-function wasmFileIn(option, simd) {
-  const s = String(option), name = simd ? 'trit.wasm' : 'trit-nosimd.wasm';
+function wasmFileIn(option, build) {
+  const s = String(option), name = wasmName(build);
   if (/^(blob|data):/i.test(s) || /\.wasm$/i.test(s.replace(/[?#].*$/, ''))) return option;
   if (!hasScheme(s)) return s + (/[\\/]$/.test(s) ? '' : '/') + name;
   const url = new URL(s);
@@ -141,7 +148,7 @@ async function compileWasm(option, simd, signal, progress) {
   if (option instanceof WebAssembly.Module) return option;
   const byUrl = option === undefined || typeof option === 'string' || option instanceof URL;
   const isDefault = option === undefined;
-  const source = isDefault ? defaultWasmUrl(simd) : byUrl ? wasmFileIn(option, simd) : option;
+  const source = isDefault ? defaultWasmUrl(simd) : byUrl ? wasmFileIn(option, simd) : option; // simd: a build (defaultWasmUrl)
   const key = String(source);
   if (byUrl && modules.has(key)) return abortable(modules.get(key), signal);
   const compiling = (async () => {
@@ -178,9 +185,14 @@ async function compileWasm(option, simd, signal, progress) {
   return abortable(compiling, signal);
 }
 
+// The threaded build imports a shared memory; the others have their own.
+const isThreaded = (module) => WebAssembly.Module.imports(module).some((i) => i.kind === 'memory');
+
 async function instantiate(module) {
   try {
-    return new Engine(await WebAssembly.instantiate(module, IMPORTS));
+    if (!isThreaded(module)) return new Engine(await WebAssembly.instantiate(module, IMPORTS));
+    const memory = new WebAssembly.Memory(SHARED_MEMORY);
+    return new Engine(await WebAssembly.instantiate(module, { env: { ...IMPORTS.env, memory } }), memory);
   } catch (err) {
     fail('WASM', `cannot instantiate the trit wasm module: ${err.message}`, err);
   }
@@ -188,11 +200,12 @@ async function instantiate(module) {
 
 // One instance: memory, allocation, C status → TritError.
 class Engine {
-  constructor(instance) { this.x = instance.exports; this.x._initialize?.(); }
-  get buffer() { return this.x.memory.buffer; } // re-read: growth replaces it
+  constructor(instance, memory) { this.x = instance.exports; this.memory = memory ?? this.x.memory; this.x._initialize?.(); }
+  get buffer() { return this.memory.buffer; } // re-read: growth replaces it
+  copy(begin, end) { return new Uint8Array(this.buffer, begin, end - begin).slice().buffer; } // never shared
   alloc(size) { return this.x.trit_wasm_malloc(Math.max(size, 1)) || fail('TRIT_ERROR_MEMORY', `out of wasm memory (${size} bytes)`); }
   u32(p) { return new DataView(this.buffer).getUint32(p, true); }
-  str(p) { const b = new Uint8Array(this.buffer, p); return new TextDecoder().decode(b.subarray(0, b.indexOf(0))); }
+  str(p) { const b = new Uint8Array(this.buffer, p); return new TextDecoder().decode(b.slice(0, b.indexOf(0))); }
   statusName(status) { return this.str(this.x.trit_wasm_status_name(status)); }
   check(status, h, prefix = '') {
     if (status) fail(this.statusName(status), prefix + this.str(this.x.trit_wasm_message(h)));
@@ -228,6 +241,83 @@ function buildInfo(json, simd) {
   return info;
 }
 
+// Threads: a worker's whole program (a Web Worker from a Blob URL, or a Node worker_threads eval
+// worker). It instantiates the module on the model's shared memory, moves its stack pointer to its
+// own stack, says it is ready and then runs jobs inside wasm (core/src/threads.h) until terminated.
+const WORKER_SOURCE = `'use strict';
+const start = async ({ module, memory, pool, index, stack }, post) => {
+  try {
+    const { exports: x } = await WebAssembly.instantiate(module, { env: { memory, emscripten_notify_memory_growth() {} } });
+    x.stackRestore(stack);
+    post('ready');
+    x.trit_wasm_threads_worker(pool, index);
+  } catch (e) {
+    post(String(e && e.message || e));
+  }
+};
+if (typeof process === 'object' && process.versions && process.versions.node) {
+  const { parentPort } = process.getBuiltinModule('node:worker_threads');
+  parentPort.once('message', (data) => start(data, (m) => parentPort.postMessage(m)));
+} else {
+  self.onmessage = ({ data }) => start(data, (m) => self.postMessage(m));
+}
+`;
+
+// → [threads, why] for info.threads / info.threadsReason. `requested` is checked first (a TypeError).
+function chooseThreads(requested, simd) {
+  if (requested !== undefined && !(Number.isInteger(requested) && requested >= 1 && requested <= MAX_THREADS)) {
+    bad(`threads must be an integer from 1 to ${MAX_THREADS}, got ${typeof requested === 'number' ? requested : typeName(requested)}`);
+  }
+  if (requested === 1) return [1, '1 thread: asked for 1'];
+  if (!simd) return [1, '1 thread: the threaded build (trit-mt.wasm) needs wasm SIMD, which this engine lacks or simd: false turned off'];
+  if (typeof SharedArrayBuffer !== 'function' || (!isNode && globalThis.crossOriginIsolated !== true)) {
+    return [1, '1 thread: the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin '
+      + 'and Cross-Origin-Embedder-Policy: require-corp), so it has no SharedArrayBuffer'];
+  }
+  if (!isNode && typeof Worker !== 'function') return [1, '1 thread: no Worker constructor here'];
+  if (requested) return [requested, `${requested} threads: asked for ${requested}`];
+  const cores = isNode ? process.getBuiltinModule?.('node:os')?.availableParallelism?.() ?? 1 : navigator.hardwareConcurrency || 1;
+  const n = Math.min(cores, DEFAULT_MAX_THREADS);
+  return n > 1 ? [n, `${n} threads: ${cores} logical cores${cores > n ? ` (the default takes up to ${DEFAULT_MAX_THREADS})` : ''}`]
+    : [1, '1 thread: this machine reports 1 core'];
+}
+
+function spawnWorker() {
+  if (isNode) {
+    const { Worker } = process.getBuiltinModule('node:worker_threads');
+    const w = new Worker(WORKER_SOURCE, { eval: true });
+    return { w, post: (m) => w.postMessage(m), listen: (f) => { w.on('message', f); w.on('error', (e) => f(e.message)); },
+      ready: () => w.unref(), end: () => w.terminate() };
+  }
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  const w = new Worker(url);
+  return { w, post: (m) => w.postMessage(m), listen: (f) => {
+    w.onmessage = ({ data }) => f(data);
+    w.onerror = (e) => { e.preventDefault?.(); f(e.message || 'the worker failed to start (a CSP without worker-src blob:?)'); };
+  }, ready: () => URL.revokeObjectURL(url), end: () => { w.terminate(); URL.revokeObjectURL(url); } };
+}
+
+// `count` workers on engine e's memory, attached to model h once all are running: → { workers, pool }.
+async function startThreads(e, h, module, count) {
+  const x = e.x, pool = x.trit_wasm_threads_create(count) || fail('TRIT_ERROR_MEMORY', 'out of wasm memory for the thread pool');
+  const workers = [];
+  try {
+    await Promise.all(Array.from({ length: count }, (_, index) => new Promise((resolve, reject) => {
+      const worker = spawnWorker();
+      workers.push(worker);
+      worker.listen((m) => m === 'ready' ? resolve(worker.ready()) : reject(new Error(m)));
+      worker.post({ module, memory: e.memory, pool, index, stack: x.trit_wasm_threads_stack(pool, index) });
+      setTimeout(() => reject(new Error('no answer within 20 s')), 20000);
+    })));
+    e.check(x.trit_wasm_threads_attach(h, pool), h);
+    return { workers, pool };
+  } catch (err) {
+    x.trit_wasm_threads_stop(pool);
+    workers.forEach((w) => w.end());
+    throw err;
+  }
+}
+
 export async function load(source, options = {}) {
   if (options === null || typeof options !== 'object') bad('options must be an object');
   const { onProgress, signal, wasm, simd, integrity } = options;
@@ -235,10 +325,11 @@ export async function load(source, options = {}) {
     if (options[k] !== undefined && typeof options[k] !== type) bad(`${k} must be a ${type}`);
   }
   if (signal !== undefined && typeof signal?.aborted !== 'boolean') bad('signal must be an AbortSignal');
+  let [threads, threadsReason] = chooseThreads(options.threads, simd ?? simdSupported());
   checkAbort(signal);
   const progress = (phase) => onProgress && ((loaded, total) => onProgress({ loaded, total, phase }));
   const [module, file] = await Promise.all([
-    compileWasm(wasm, simd ?? simdSupported(), signal, progress('wasm')),
+    compileWasm(wasm, threads > 1 ? 'mt' : simd ?? simdSupported(), signal, progress('wasm')),
     readSource(source, signal, progress('model')),
   ]);
   if (integrity !== undefined) await checkIntegrity(file.bytes, integrity, file.label);
@@ -247,16 +338,28 @@ export async function load(source, options = {}) {
   checkAbort(signal);
 
   const e = await instantiate(module), x = e.x;
+  if (threads > 1 && !x.trit_wasm_threads_create) {
+    [threads, threadsReason] = [1, '1 thread: the wasm given is not the threaded build (trit-mt.wasm)'];
+  }
   let h = 0;
   try {
-    return e.with((take) => {
+    const [info] = e.with((take) => {
       const out = take(48);
       const status = x.trit_wasm_create(take(bytes), bytes.length, out);
       h = e.u32(out);
       e.check(status, h, `${file.label}: `);
       e.check(x.trit_wasm_info_json(h, out), h);
-      return new Model(e, h, module, buildInfo(JSON.parse(e.str(e.u32(out))), !!x.trit_wasm_simd()));
+      return [buildInfo(JSON.parse(e.str(e.u32(out))), !!x.trit_wasm_simd())];
     });
+    let pool = null;
+    if (threads > 1) {
+      pool = await startThreads(e, h, module, threads - 1).catch((err) => {
+        if (err instanceof TritError) throw err;
+        [threads, threadsReason] = [1, `1 thread: the workers did not start (${err.message})`];
+        return null;
+      });
+    }
+    return new Model(e, h, module, Object.assign(info, { threads, threadsReason }), pool);
   } catch (err) {
     x.trit_wasm_destroy(h);
     if (file.type && err.code?.startsWith('TRIT_')) err.message += ` (got ${file.type} starting ${preview(bytes)})`;
@@ -280,7 +383,10 @@ function checkPixels(width, height) {
 
 class Model {
   #e; #h; #module; #scratch = null; #canvas = null; #queue = Promise.resolve(); #timing = null; #requested = ''; #steps = null;
-  constructor(engine, handle, module, info) { this.#e = engine; this.#h = handle; this.#module = module; this.info = info; }
+  #threads; // { workers, pool } of a threaded model
+  constructor(engine, handle, module, info, threads) {
+    this.#e = engine; this.#h = handle; this.#module = module; this.info = info; this.#threads = threads;
+  }
 
   get disposed() { return !this.#h; }
   /** This model's wasm memory: its own instance and the image instance while it is kept. */
@@ -381,7 +487,7 @@ class Model {
           const name = s.statusName(status), why = s.str(message);
           fail(name, why || `image preprocessing failed (${name})`);
         }
-        return new Float32Array(s.buffer.slice(out, out + 3 * height * width * 4));
+        return new Float32Array(s.copy(out, out + 3 * height * width * 4));
       });
     } catch (e) {
       // The engine's own failures leave the instance as it was (freed on every path); a trap may not.
@@ -444,11 +550,11 @@ class Model {
   #requestedTensor(index, take) {
     const e = this.#e, x = e.x, h = this.#h, info = take(4 * (4 + 8)), out = take(8);
     e.check(x.trit_wasm_requested_info(h, index, info), h);
-    const words = new Int32Array(e.buffer.slice(info, info + 48));
+    const words = new Int32Array(e.copy(info, info + 48));
     const dtype = Object.keys(TYPED).find((k) => DTYPE_CODES[k] === words[0]), rank = words[1];
     e.check(x.trit_wasm_requested_output(h, index, out, out + 4), h);
     const at = e.u32(out);
-    return { dtype, dims: Array.from(words.subarray(4, 4 + rank)), data: new TYPED[dtype](e.buffer.slice(at, at + e.u32(out + 4))) };
+    return { dtype, dims: Array.from(words.subarray(4, 4 + rank)), data: new TYPED[dtype](e.copy(at, at + e.u32(out + 4))) };
   }
 
   // run(inputs) → a copy of output 0. run(inputs, { outputs: [names] }) → { [name]: { dtype, dims, data } }
@@ -469,7 +575,7 @@ class Model {
         if (outputs) return Object.fromEntries(outputs.map((name, i) => [name, this.#requestedTensor(i, take)]));
         const at = e.u32(out);
         const type = TYPED[this.info.outputs[0].dtype]; // a copy: memory growth would detach a view
-        return new type(e.buffer.slice(at, at + e.u32(out + 4)));
+        return new type(e.copy(at, at + e.u32(out + 4)));
       });
       this.#timing = { preprocessMs: 0, runMs: performance.now() - t1 };
       return result;
@@ -492,7 +598,7 @@ class Model {
       const out = take(32);
       return Array.from({ length: x.trit_wasm_step_count(h) }, (_, index) => {
         e.check(x.trit_wasm_step_info(h, index, out), h);
-        const [name, op, input, weights, output, kernel, fusedAdd, activation] = new Uint32Array(e.buffer.slice(out, out + 32));
+        const [name, op, input, weights, output, kernel, fusedAdd, activation] = new Uint32Array(e.copy(out, out + 32));
         const fused = [e.str(op), fusedAdd ? 'Add' : '', e.str(activation)].filter(Boolean).join('+');
         return { index, name: e.str(name), op: fused, input: e.str(input), weights: e.str(weights), output: e.str(output), kernel: e.str(kernel) };
       });
@@ -534,12 +640,17 @@ class Model {
     return e.with((take) => {
       const p = take(n);
       e.check(e.x.trit_wasm_ternary_codes(this.#h, layer.index, p, n), this.#h);
-      return { name: layer.name, dims: layer.dims, codes: new Int8Array(e.buffer.slice(p, p + n)) };
+      return { name: layer.name, dims: layer.dims, codes: new Int8Array(e.copy(p, p + n)) };
     });
   }
 
   dispose() {
     if (!this.#h) return;
+    if (this.#threads) {
+      this.#e.x.trit_wasm_threads_stop(this.#threads.pool);
+      this.#threads.workers.forEach((w) => w.end());
+      this.#threads = null;
+    }
     this.#e.x.trit_wasm_destroy(this.#h);
     this.#h = 0;
     this.#e = this.#scratch = this.#canvas = this.#module = null; // the instances and their memory become garbage

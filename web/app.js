@@ -352,6 +352,11 @@ function showModelInfo(m, info) {
     simdBadge.hidden = false;
     simdBadge.textContent = info.simd ? 'SIMD: on' : 'SIMD: off';
     simdBadge.dataset.kind = info.simd ? 'ok' : 'warn';
+    const threadsBadge = $('threads-badge'); // how many threads run the model, and why (the SDK's reason)
+    threadsBadge.hidden = false;
+    threadsBadge.textContent = `${info.threads ?? 1} thread${info.threads > 1 ? 's' : ''}`;
+    threadsBadge.title = info.threadsReason ?? '';
+    threadsBadge.dataset.kind = info.threads > 1 ? 'ok' : '';
     const rows = [
         ['Name', info.name],
         ['Input', `${info.preprocess.width}×${info.preprocess.height} RGB`],

@@ -43,8 +43,12 @@ const mimeTypes = {
     '.y4m': 'video/x-yuv4mpeg',
 };
 
+// Cross-origin isolation on every response, so the SDK may run the model on threads (SharedArrayBuffer;
+// js_sdk/README.md "Threads"). Everything the demo loads is same-origin, so nothing else changes.
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 function send(res, status, body, headers = {}) {
-    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...ISOLATION, ...headers });
     res.end(body);
 }
 
@@ -108,6 +112,7 @@ async function handle(req, res) {
         'Content-Length': found.stat.size,
         'Cache-Control': 'no-cache',
         'X-Content-Type-Options': 'nosniff',
+        ...ISOLATION,
     });
     if (req.method === 'HEAD') return res.end();
     const stream = createReadStream(found.file);

@@ -55,19 +55,20 @@ before(async () => {
 });
 after(() => rm(work, { recursive: true, force: true }));
 
-test('the tarball: <= 200 KB, exactly the package files, version and ESM entry', async () => {
+// 200 KB until issue 17's threaded build (trit-mt.wasm, ~76 KB packed) joined the other two.
+test('the tarball: <= 260 KB, exactly the package files, version and ESM entry', async () => {
   const { size } = await stat(tarball);
   console.log(`# ${tarball}: ${size} bytes`);
-  assert.ok(size <= 200_000, `${size} bytes`);
+  assert.ok(size <= 260_000, `${size} bytes`);
   const { stdout } = await exec('tar', ['-tzf', tarball]);
-  assert.deepEqual(stdout.trim().split('\n').sort(), ['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json', 'trit-nosimd.wasm',
-    'trit.d.ts', 'trit.js', 'trit.wasm'].map((f) => `package/${f}`));
-  for (const f of ['trit.wasm', 'trit-nosimd.wasm']) {
+  assert.deepEqual(stdout.trim().split('\n').sort(), ['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json', 'trit-mt.wasm',
+    'trit-nosimd.wasm', 'trit.d.ts', 'trit.js', 'trit.wasm'].map((f) => `package/${f}`));
+  for (const f of ['trit.wasm', 'trit-nosimd.wasm', 'trit-mt.wasm']) {
     const { stdout: packed } = await exec('tar', ['-xzOf', tarball, `package/${f}`], { encoding: 'buffer', maxBuffer: 1 << 24 });
     assert.ok(packed.equals(await readFile(join(build, 'wasm', f))), `${f} is the current build`);
   }
   const source = await readFile(join(root, 'js_sdk', 'trit.js'), 'utf8');
-  for (const f of ['trit.wasm', 'trit-nosimd.wasm']) assert.ok(source.includes(`new URL('./${f}', import.meta.url)`), f);
+  for (const f of ['trit.wasm', 'trit-nosimd.wasm', 'trit-mt.wasm']) assert.ok(source.includes(`new URL('./${f}', import.meta.url)`), f);
   assert.doesNotMatch(source, /^\s*import\b|\brequire\(/m, 'no static import or require');
   assert.equal(pkg.type, 'module');
   assert.match(snippet('cdn.js'), new RegExp(`/trit@${pkg.version.replace(/\./g, '\\.')}/trit\\.js`), 'the CDN snippet names this version');
@@ -165,7 +166,8 @@ describe('Node: npm install ./trit-<v>.tgz, no options', { skip: skipData }, () 
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm',
   '.onnx': 'application/octet-stream', '.jpg': 'image/jpeg' };
-// A static server for a folder; headers(path) adds per-file headers. No COOP/COEP anywhere.
+// A static server for a folder; headers(path) adds per-file headers (COOP/COEP only where ISOLATED is passed).
+const ISOLATED = () => ({ 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
 async function serve(folder, headers = () => ({})) {
   const server = createServer((req, res) => {
     const path = resolve(folder, '.' + decodeURIComponent(new URL(req.url, 'http://x').pathname));
@@ -226,30 +228,34 @@ describe('browsers: Vite, webpack, a CDN folder, CSP (headless Chromium)', { ski
     return dir;
   }
 
-  test('Vite dev server and vite build + preview, no config: page and module Worker give the CLI\'s answer', async () => {
+  // Served cross-origin isolated (COOP/COEP), so the SDK runs on threads (trit-mt.wasm, Blob-URL workers).
+  test('Vite dev server and vite build + preview, no config, cross-origin isolated: page and module Worker give the CLI\'s answer', async () => {
     const vite = await import(requireDev.resolve('vite'));
     const dir = await makeProject('vite');
     await writeFile(join(dir, 'index.html'), snippet('index.html'));
     const options = { root: dir, logLevel: 'error', configFile: false };
-    const dev = await vite.createServer({ ...options, server: { host: '127.0.0.1', port: 0 } });
+    const dev = await vite.createServer({ ...options, server: { host: '127.0.0.1', port: 0, headers: ISOLATED() } });
     await dev.listen();
     try {
-      const { texts, problems } = await classifyIn(dev.resolvedUrls.local[0]);
+      const { texts, problems, isolated } = await classifyIn(dev.resolvedUrls.local[0]);
       expectCat(texts, 'vite dev');
       assert.deepEqual(problems, []);
+      assert.equal(isolated, true);
     } finally {
       await dev.close();
     }
     await vite.build(options);
     const assets = readdirSync(join(dir, 'dist', 'assets'));
-    assert.ok(assets.some((f) => /^trit-.*\.wasm$/.test(f)) && assets.some((f) => /^trit-nosimd-.*\.wasm$/.test(f)), assets.join());
+    assert.ok(assets.some((f) => /^trit-.*\.wasm$/.test(f)) && assets.some((f) => /^trit-nosimd-.*\.wasm$/.test(f))
+      && assets.some((f) => /^trit-mt-.*\.wasm$/.test(f)), assets.join());
     const bundled = assets.filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(dir, 'dist', 'assets', f)));
     assert.ok(bundled.every((js) => !/\bimport\(?\s*["']node:/.test(js)), 'no node: import in the browser bundle');
-    const preview = await vite.preview({ ...options, preview: { host: '127.0.0.1', port: 0 } });
+    const preview = await vite.preview({ ...options, preview: { host: '127.0.0.1', port: 0, headers: ISOLATED() } });
     try {
-      const { texts, problems } = await classifyIn(preview.resolvedUrls.local[0]);
+      const { texts, problems, isolated } = await classifyIn(preview.resolvedUrls.local[0]);
       expectCat(texts, 'vite build');
       assert.deepEqual(problems, []);
+      assert.equal(isolated, true);
     } finally {
       await new Promise((r) => preview.httpServer.close(r));
     }
@@ -264,15 +270,18 @@ describe('browsers: Vite, webpack, a CDN folder, CSP (headless Chromium)', { ski
     const info = stats.toJson({ all: false, errors: true, warnings: true, assets: true });
     assert.deepEqual([...info.errors, ...info.warnings].map((e) => e.message), [], 'no errors or warnings');
     const assets = info.assets.map((a) => a.name);
-    assert.equal(assets.filter((f) => f.endsWith('.wasm')).length, 2, assets.join());
+    assert.equal(assets.filter((f) => f.endsWith('.wasm')).length, 3, assets.join());
     await writeFile(join(dir, 'dist', 'index.html'), snippet('dist/index.html'));
-    const { server, url } = await serve(join(dir, 'dist'));
-    try {
-      const { texts, problems } = await classifyIn(`${url}/index.html`);
-      expectCat(texts, 'webpack');
-      assert.deepEqual(problems, []);
-    } finally {
-      server.close();
+    for (const headers of [undefined, ISOLATED]) { // one thread, then threads (trit-mt.wasm)
+      const { server, url } = await serve(join(dir, 'dist'), headers);
+      try {
+        const { texts, problems, isolated } = await classifyIn(`${url}/index.html`);
+        expectCat(texts, 'webpack');
+        assert.deepEqual(problems, []);
+        assert.equal(isolated, !!headers);
+      } finally {
+        server.close();
+      }
     }
   });
 
