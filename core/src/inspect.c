@@ -46,7 +46,7 @@ static int resolve(trit_model *m, const char *name, trit_status *status) {
         return fail(m, *status, "tensor '%s' is a ternary weight: read its codes with trit_model_ternary_codes", name), -1;
     if (v->kind == VALUE_CONST) {
         if (v->data) return id;
-        return fail(m, *status, "tensor '%s' is a constant the engine folded or packed at load and does not keep", name), -1;
+        return fail(m, *status, "tensor '%s' is a constant folded or packed at load, not kept", name), -1;
     }
     const tvalue *root = &m->values[v->root];
     if (root->is_input || writer_of(m, v->root) >= 0) return id;
@@ -64,9 +64,8 @@ static int resolve(trit_model *m, const char *name, trit_status *status) {
 trit_status trit_model_request_outputs(trit_model *m, const char *const *names, size_t count) {
     trit_status st = begin(m);
     if (st) return st;
-    if (!names && count) return fail(m, TRIT_ERROR_ARGUMENT, "names is NULL");
     for (size_t i = 0; i < count; i++)
-        if (!names[i]) return fail(m, TRIT_ERROR_ARGUMENT, "name %zu is NULL", i);
+        if (!names || !names[i]) return fail(m, TRIT_ERROR_ARGUMENT, "a name is NULL");
     size_t live_count = m->input_count + m->output_count + count, bytes;
     if (!trit_size_mul(live_count + 1, sizeof(int), &bytes)) return fail(m, TRIT_ERROR_LIMIT, "too many names (%zu)", count);
     int *live = trit_alloc(bytes); /* inputs, outputs, then the requested ids */
@@ -74,7 +73,7 @@ trit_status trit_model_request_outputs(trit_model *m, const char *const *names, 
     arena_plan plan = {0};
     unsigned char *arena = NULL;
     if (!live || !infos) {
-        st = fail(m, TRIT_ERROR_MEMORY, "out of memory asking for %zu tensors", count);
+        st = fail(m, TRIT_ERROR_MEMORY, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < m->input_count; i++) live[i] = m->inputs[i];
@@ -86,17 +85,15 @@ trit_status trit_model_request_outputs(trit_model *m, const char *const *names, 
     }
     int planned = trit_arena_plan(m->values, m->value_count, m->steps, m->step_count, live, live_count, &plan);
     if (planned <= 0) {
-        st = planned < 0 ? fail(m, TRIT_ERROR_MEMORY, "out of memory planning the activations")
-                         : fail(m, TRIT_ERROR_LIMIT, "the memory plan overflows");
+        st = planned < 0 ? fail(m, TRIT_ERROR_MEMORY, "out of memory") : fail(m, TRIT_ERROR_LIMIT, "the memory plan overflows");
         goto done;
     }
     if (plan.total > m->max_arena_bytes) {
-        st = fail(m, TRIT_ERROR_LIMIT, "activations with the %zu requested tensors need %zu bytes, above the arena limit of %zu",
-                  count, plan.total, m->max_arena_bytes);
+        st = fail(m, TRIT_ERROR_LIMIT, "activations need %zu bytes, above the arena limit of %zu", plan.total, m->max_arena_bytes);
         goto done;
     }
     if (plan.total && !(arena = trit_alloc(plan.total))) {
-        st = fail(m, TRIT_ERROR_MEMORY, "out of memory for %zu bytes of activations", plan.total);
+        st = fail(m, TRIT_ERROR_MEMORY, "out of memory");
         goto done;
     }
     if (plan.total) memset(arena, 0, plan.total);
@@ -117,7 +114,7 @@ trit_status trit_model_request_outputs(trit_model *m, const char *const *names, 
     m->requested_count = count;
     m->requested_infos = infos;
     infos = NULL;
-    memmove(live, ids, count * sizeof(int));
+    for (size_t i = 0; i < count; i++) live[i] = ids[i]; /* the ids to the front: forward copy, ids is after live */
     m->requested = live;
     live = NULL;
     st = TRIT_OK;

@@ -411,7 +411,7 @@ test('the wasm module imports nothing but memory-growth notification', () => {
 });
 
 // trit.wasm: 150 KB until issue 16's intermediate tensors and single steps (trit_model_request_outputs,
-// _step_info, _run_steps and their wasm exports: 148,663 -> 152,880 B measured on their own), which the
+// _step_info, _run_steps and their wasm exports: 148,663 -> 152,596 B measured on their own), which the
 // issue allowed up to 160 KB. trit.js: 7,000 B until issue 17's threads (the workers' program, the
 // thread-count choice with its reasons, the pool's start and end: 6,794 -> 8,288 B measured on their own).
 test('size budgets: trit.wasm <= 160 KB, trit.js <= 8,500 B minified + gzip -9', async () => {
