@@ -9,7 +9,7 @@
 
 BENCH_BUILD := $(BUILD)/bench
 BENCH_EMCC := NODE_PATH=/usr/share/nodejs emcc
-BENCH_CFLAGS := -std=c11 -O3 -msimd128 -Wall -Icore/include -Icore/src
+BENCH_CFLAGS := -std=c11 -O3 -msimd128 -Wall -Icore/include -Icore/src -DTRIT_WASM_DENSE_I8
 BENCH_RUNS ?= 30
 KERNEL_DIR := core/src/kernels
 KERNEL_SOURCES := $(filter-out %__sse2.c,$(wildcard $(KERNEL_DIR)/*/*.c))

@@ -20,7 +20,10 @@ int trit_tconv_i8_dense_always = 0;
 
 const trit_tconv_kernel *const trit_tconv_i8_kernels[] = {
 #if defined(__wasm_simd128__)
-    &trit_tconv_i8_dense__wasmsimd, /* only where its cost model beats the lists (dense int8 section) */
+#if defined(TRIT_WASM_DENSE_I8) /* the kernel tests and benchmarks only: it costs trit.wasm 6,017 B and measured
+                                  * slower than the lists on the shipped TTQ model (docs/KERNELS.md "Dense int8") */
+    &trit_tconv_i8_dense__wasmsimd, /* only where its cost model beats the lists */
+#endif
     &trit_tconv_i8_sparse__wasmsimd,
 #endif
 #if defined(TRIT_X86_AVX2)
