@@ -49,13 +49,25 @@ $(BENCH_BUILD)/models/resnet18_z85.net.json: bench/make_models.py models/export.
 	@mkdir -p $(@D)
 	$(PYTHON) bench/make_models.py $(@D)
 
+# The shipped models and their float twins for the peers (bench/fold_model.mjs folds the ternary decode
+# chain with onnxruntime-node, bench/shipped_twins.py writes .float.onnx and the tfjs op list); a
+# models/<name>-8bit.onnx twin is copied as <name>.8bit.onnx for the 8-bit SDK row.
+SHIPPED_MODELS := $(filter-out %-8bit.onnx,$(wildcard models/*.onnx))
+$(BENCH_BUILD)/models/shipped/list.jsonl: $(SHIPPED_MODELS) $(wildcard models/*-8bit.onnx) bench/shipped_twins.py bench/fold_model.mjs
+	rm -rf $(@D) && mkdir -p $(@D)
+	for m in $(SHIPPED_MODELS); do n=$$(basename $$m .onnx); cp $$m $(@D)/$$n.onnx; \
+	  if [ -f models/$$n-8bit.onnx ]; then cp models/$$n-8bit.onnx $(@D)/$$n.8bit.onnx; fi; \
+	  $(NODE) bench/fold_model.mjs $$m $(@D)/$$n.folded.onnx && \
+	  $(PYTHON) bench/shipped_twins.py $(@D)/$$n.folded.onnx $(@D)/$$n $$n >> $@.tmp || exit 1; done
+	mv $@.tmp $@
+
 .PHONY: bench bench-kernels test-kernels
 TEST_TARGETS += test-kernels
 bench-kernels: $(BENCH_BUILD)/tconv_bench.wasm
 	$(NODE) bench/tconv_bench.mjs $< "$(FILTER)" "$(or $(ZEROS),50,85)" "$(LAYERS)"
 
 # `wasm` (wasm/wasm.mk) builds the engine the SDK loads.
-bench: $(BENCH_BUILD)/kernel_runner.wasm $(BENCH_BUILD)/models/resnet18_z85.net.json wasm
+bench: $(BENCH_BUILD)/kernel_runner.wasm $(BENCH_BUILD)/models/resnet18_z85.net.json $(BENCH_BUILD)/models/shipped/list.jsonl wasm
 	lscpu | grep -E 'Model name|^CPU\(s\)|L1d|L2|L3' > $(BENCH_BUILD)/machine.txt
 	$(NODE) bench/e2e.mjs $(BENCH_BUILD)/models $(BENCH_RUNS) docs/BENCHMARKS.md
 

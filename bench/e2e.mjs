@@ -5,7 +5,7 @@
 // Usage: node bench/e2e.mjs MODEL_DIR [RUNS] [OUT.md]   (make bench runs it and updates docs/BENCHMARKS.md)
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 const [dir = 'build/bench/models', runsArg = '30', outPath] = process.argv.slice(2);
@@ -15,6 +15,20 @@ const models = [
     ['resnet18_z50', 'ResNet-18, 1x3x224x224, 50 % zeros', 1.82e9],
     ['resnet18_z85', 'ResNet-18, 1x3x224x224, 85 % zeros', 1.82e9],
 ];
+// The shipped models (make bench writes their float twins for the peers: bench/shipped_twins.py), each
+// through the SDK with its own activations, its 8-bit twin where models/ ships one, and both peers
+// on the float twin. No kernel runner for them (its per-layer tables are for the benchmark models).
+try {
+    for (const line of readFileSync(`${dir}/shipped/list.jsonl`, 'utf8').split('\n').filter(Boolean)) {
+        const m = JSON.parse(line);
+        models.push([`shipped/${m.name}`, `${m.label} (shipped)`, m.macs]);
+    }
+} catch { /* not built: the benchmark models only */ }
+// BENCH_ONLY=<regex>: only the models whose name matches (e.g. shipped/); the doc table is then not rewritten
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+if (only) models.splice(0, models.length, ...models.filter(([m]) => only.test(m)));
+const skip = (model, engine) => model.startsWith('shipped/') &&
+    (engine === 'kernels' || (engine === 'trit8' && !existsSync(`${dir}/${model}.8bit.onnx`)));
 const engines = [['trit', 'trit (SDK, wasm SIMD, f32 activations)'], ['trit8', 'trit (SDK, wasm SIMD, 8-bit activations)'],
     ['kernels', 'trit kernels (runner)'], ['ort', 'onnxruntime-web'], ['tfjs', 'tfjs-backend-wasm']];
 // TRIT_BASE=<checkout>: also the engine as built there, timed in the same rounds (before/after a change)
@@ -43,6 +57,7 @@ const results = {};
 for (const [model] of models) {
     const live = [];
     for (const [engine] of engines) { // loaded one after the other: load times are not disturbed by each other
+        if (skip(model, engine)) continue;
         const p = start(engine, model);
         try {
             const head = await p.next();
@@ -69,6 +84,7 @@ for (const [model] of models) {
     }
     for (const [engine] of engines) {
         const r = results[`${model}/${engine}`];
+        if (!r) continue;
         const summary = r.error ? `FAILED: ${r.error}` :
             `median ${r.median.toFixed(2)} ms, min ${r.min.toFixed(2)} ms, load ${r.loadMs.toFixed(0)} ms, first ${r.firstMs.toFixed(1)} ms, argmax ${r.argmax}`;
         console.log(`${model.padEnd(13)} ${engine.padEnd(8)} ${summary}`);
@@ -83,6 +99,7 @@ for (const [model, label, macs] of models) {
     const ort = results[`${model}/ort`], tfjs = results[`${model}/tfjs`];
     for (const [engine, name] of engines) {
         const r = results[`${model}/${engine}`];
+        if (!r) continue;
         if (r.error) { lines.push(`| ${label} | ${name} | failed: ${r.error.replace(/\|/g, '/')} | | | | | | |`); continue; }
         const vs = (p) => (p && !p.error && engine !== 'ort' && engine !== 'tfjs' ? `${(p.median / r.median).toFixed(2)}x / ${(p.min / r.min).toFixed(2)}x faster` : '');
         lines.push(`| ${label} | ${name} ${r.version ?? ''} | ${f(r.median)} | ${f(r.min)} | ${f(macs / r.median / 1e6, 1)} / ${f(macs / r.min / 1e6, 1)} | ${f(r.loadMs, 0)} + ${f(r.firstMs, 1)} | ${r.argmax} | ${vs(ort)} | ${vs(tfjs)} |`);
@@ -116,7 +133,7 @@ const text = [
 ].join('\n');
 console.log('\n' + text);
 // Replace what lies between the markers in OUT.md (docs/BENCHMARKS.md), keeping the prose around it.
-if (outPath) {
+if (outPath && !only) {
     const begin = '<!-- bench:begin (written by make bench) -->', end = '<!-- bench:end -->';
     let doc = '';
     try { doc = readFileSync(outPath, 'utf8'); } catch { /* new file */ }
