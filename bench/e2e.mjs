@@ -74,7 +74,7 @@ for (const [model] of models) {
         }
     }
     for (const l of live) {
-        if (l.engine === 'kernels') {
+        if (l.engine === 'kernels' || (model.startsWith('shipped/') && (l.engine === 'trit' || l.engine === 'trit8'))) {
             l.p.send('layers');
             l.r.layers = (await l.p.next()).layers;
         }
@@ -115,6 +115,29 @@ for (const [model, label] of models) {
     let sum = 0, sumPass = 0;
     r.layers.forEach((l, i) => { sum += l.minMs; sumPass += l.inPassMinMs; layerTables.push(`| ${i} | ${l.op} | ${l.kernel} | ${f(l.minMs, 3)} | ${f(l.medianMs, 3)} | ${f(l.inPassMinMs, 3)} |`); });
     layerTables.push(`| | sum | | ${f(sum, 3)} | | ${f(sumPass, 3)} |`);
+}
+// Each kernel's measured peak in non-zero MACs per second (GMAC/s at the density it ran, times
+// that density): the big-layer figures of docs/KERNELS.md on this AMD host (ResNet-18 64x56x56 3x3 at 50 % zeros,
+// make bench-kernels, min of 15 rounds, machine quiet). A layer's share of it says how much of the
+// kernel's speed the model's small planes and fixed per-layer costs leave.
+const PEAK_NONZERO = { tconv_i8_sparse: 25.6, tconv_f32_sparse: 13.0, tconv_f32_triples: 14.3, fconv_f32_dense: 18.0 };
+const peakOf = (kernel) => Object.entries(PEAK_NONZERO).find(([k]) => kernel.startsWith(k))?.[1];
+for (const [model, label] of models) {
+    if (!model.startsWith('shipped/')) continue;
+    for (const engine of ['trit8', 'trit']) {
+        const r = results[`${model}/${engine}`];
+        if (!r?.layers) continue;
+        layerTables.push(`\n#### Per layer through the SDK: ${label}, ${engine === 'trit8' ? '8-bit twin' : 'as shipped'} (model.profile(): each step alone 50 times, median of 5 block means)\n`);
+        layerTables.push('| # | step | kernel | ms | GMAC/s dense-eq. | non-zero weights | GMAC/s non-zero | kernel peak non-zero GMAC/s | share of peak |');
+        layerTables.push('|---|---|---|---|---|---|---|---|---|');
+        let sum = 0;
+        r.layers.forEach((l, i) => {
+            sum += l.ms;
+            const nz = l.macs * l.density / l.ms / 1e6, peak = peakOf(l.kernel);
+            layerTables.push(`| ${i} | ${l.op} | ${l.kernel} | ${f(l.ms, 3)} | ${l.macs ? f(l.macs / l.ms / 1e6, 1) : ''} | ${l.macs ? f(100 * l.density, 1) + ' %' : ''} | ${l.macs ? f(nz, 1) : ''} | ${peak ?? ''} | ${peak && l.macs ? f(100 * nz / peak, 0) + ' %' : ''} |`);
+        });
+        layerTables.push(`| | sum of steps | | ${f(sum, 3)} | | | | | |`);
+    }
 }
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const load = os.loadavg().map((v) => v.toFixed(1)).join(' / ');

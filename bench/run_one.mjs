@@ -36,7 +36,7 @@ if (serve) {
             await model.run(input, dims);
             console.log(JSON.stringify({ ms: performance.now() - s }));
         } else if (line === 'layers') {
-            console.log(JSON.stringify({ layers: model.layers?.() ?? null }));
+            console.log(JSON.stringify({ layers: (await model.layers?.()) ?? null }));
         } else break;
     }
 } else {
@@ -46,6 +46,6 @@ if (serve) {
         await model.run(input, dims);
         times.push(performance.now() - s);
     }
-    console.log(JSON.stringify({ ...head, times, layers: model.layers?.() }));
+    console.log(JSON.stringify({ ...head, times, layers: await model.layers?.() }));
 }
 process.exit(0);
