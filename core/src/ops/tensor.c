@@ -41,16 +41,39 @@ static size_t dims_count(int rank, const int64_t *dims) {
     return count;
 }
 
+/* One element of `size` bytes (4 and 1 copied directly: the shortcut of every ResNet moves floats
+ * or 8-bit values, and a memcpy call per element cost more than the conv it feeds on 8x8 planes). */
+static inline void copy_element(unsigned char *dst, const unsigned char *src, size_t size) {
+    if (size == 4) memcpy(dst, src, 4);
+    else if (size == 1) *dst = *src;
+    else memcpy(dst, src, size);
+}
+
+/* Walks y row by row (every dimension but the last by the odometer, the last one in a loop). */
 void trit_ref_slice(size_t element_size, int rank, const int64_t *x_dims, const int64_t *starts,
                     const int64_t *steps, const int64_t *y_dims, const void *x, void *y) {
     int64_t x_strides[TRIT_MAX_RANK];
     dims_strides(rank, x_dims, x_strides);
+    const size_t count = dims_count(rank, y_dims);
+    if (count == 0) return;
+    if (rank == 0) {
+        memcpy(y, x, element_size);
+        return;
+    }
+    const int last = rank - 1;
+    const size_t row = (size_t)y_dims[last], rows = count / row;
+    const int64_t step = steps[last] * x_strides[last];
     int64_t index[TRIT_MAX_RANK] = {0};
-    for (size_t i = 0, count = dims_count(rank, y_dims); i < count; i++) {
-        int64_t offset = 0;
-        for (int d = 0; d < rank; d++) offset += (starts[d] + index[d] * steps[d]) * x_strides[d];
-        memcpy((unsigned char *)y + i * element_size, (const unsigned char *)x + (size_t)offset * element_size, element_size);
-        next_index(rank, y_dims, index);
+    unsigned char *dst = y;
+    for (size_t r = 0; r < rows; r++) {
+        int64_t offset = starts[last] * x_strides[last];
+        for (int d = 0; d < last; d++) offset += (starts[d] + index[d] * steps[d]) * x_strides[d];
+        const unsigned char *src = (const unsigned char *)x + offset * (int64_t)element_size;
+        if (step == 1) memcpy(dst, src, row * element_size);
+        else
+            for (size_t i = 0; i < row; i++) copy_element(dst + i * element_size, src + (int64_t)i * step * (int64_t)element_size, element_size);
+        dst += row * element_size;
+        next_index(last, y_dims, index);
     }
 }
 
@@ -60,13 +83,20 @@ void trit_ref_pad_constant(size_t element_size, int rank, const int64_t *x_dims,
     dims_strides(rank, x_dims, x_strides);
     for (int d = 0; d < rank; d++) y_dims[d] = x_dims[d] + pads[d] + pads[rank + d];
     const size_t count = dims_count(rank, y_dims);
+    if (count == 0) return;
+    if (rank == 0) {
+        memcpy(y, x, element_size);
+        return;
+    }
+    const int last = rank - 1;
+    const size_t row = (size_t)y_dims[last], rows = count / row;
     const unsigned char *src = x;
     unsigned char *dst = y;
     int64_t index[TRIT_MAX_RANK] = {0};
-    for (size_t i = 0; i < count; i++) {
+    for (size_t r = 0; r < rows; r++) {
         int64_t offset = 0;
         int inside = 1;
-        for (int d = 0; d < rank; d++) {
+        for (int d = 0; d < last; d++) {
             const int64_t xi = index[d] - pads[d];
             if (xi < 0 || xi >= x_dims[d]) {
                 inside = 0;
@@ -74,9 +104,18 @@ void trit_ref_pad_constant(size_t element_size, int rank, const int64_t *x_dims,
             }
             offset += xi * x_strides[d];
         }
-        memcpy(dst + i * element_size, inside ? src + (size_t)offset * element_size : (const unsigned char *)value,
-               element_size);
-        next_index(rank, y_dims, index);
+        /* columns [begin, end) of this row come from x, the rest is the value */
+        int64_t begin = pads[last], end = pads[last] + x_dims[last];
+        if (begin < 0) begin = 0;
+        if (end > (int64_t)row) end = (int64_t)row;
+        if (!inside || end < begin) begin = end = 0;
+        for (int64_t i = 0; i < begin; i++) copy_element(dst + (size_t)i * element_size, value, element_size);
+        if (end > begin)
+            memcpy(dst + (size_t)begin * element_size, src + (size_t)(offset + begin - pads[last]) * element_size,
+                   (size_t)(end - begin) * element_size);
+        for (int64_t i = end; i < (int64_t)row; i++) copy_element(dst + (size_t)i * element_size, value, element_size);
+        dst += row * element_size;
+        next_index(last, y_dims, index);
     }
 }
 
