@@ -2,7 +2,7 @@
  *   trit info MODEL [--json]
  *   trit classify MODEL IMAGE... [--top K] [--json]
  *   trit eval MODEL DIR [--limit N] [--json]
- *   trit run MODEL [INPUT.pb ...] [--out-dir D]
+ *   trit run MODEL [INPUT.pb ...] [--out-dir D] [--tensor NAME ...]
  *   trit bench MODEL [--runs N]
  * Any failure: one line on stderr and a non-zero exit code. */
 #include <dirent.h>
@@ -34,7 +34,7 @@ static void usage(FILE *out) {
     fputs("usage: trit info MODEL [--json]\n"
           "       trit classify MODEL IMAGE... [--top K] [--json]\n"
           "       trit eval MODEL DIR [--limit N] [--json]\n"
-          "       trit run MODEL [INPUT.pb ...] [--out-dir D]\n"
+          "       trit run MODEL [INPUT.pb ...] [--out-dir D] [--tensor NAME ...]\n"
           "       trit bench MODEL [--runs N]\n",
           out);
 }
@@ -498,23 +498,55 @@ static int write_tensor_pb(const char *path, const trit_tensor_info *info, const
     return 0;
 }
 
+/* One tensor of `trit run`: written to OUT_DIR/<stem>_<index>.pb, or printed (name, type, dims, the first values). */
+static int emit_tensor(const char *out_dir, const char *stem, size_t index, const trit_tensor_info *info, const void *data) {
+    if (out_dir) {
+        size_t length = strlen(out_dir) + strlen(stem) + 32;
+        char *path = malloc(length);
+        if (!path) return die("out of memory");
+        snprintf(path, length, "%s/%s_%zu.pb", out_dir, stem, index);
+        int rc = write_tensor_pb(path, info, data);
+        free(path);
+        return rc;
+    }
+    printf("%s: %s [", info->name, onnx_dtype_name(info->dtype));
+    for (int d = 0; d < info->rank; d++) printf("%s%lld", d ? ", " : "", (long long)info->dims[d]);
+    printf("]");
+    size_t show = info->element_count < 10 ? info->element_count : 10;
+    for (size_t k = 0; k < show; k++) {
+        if (info->dtype == TRIT_FLOAT32) printf(" %.6g", ((const float *)data)[k]);
+        else if (info->dtype == TRIT_INT64) printf(" %lld", (long long)((const int64_t *)data)[k]);
+        else if (info->dtype == TRIT_INT32) printf(" %d", ((const int32_t *)data)[k]);
+        else if (info->dtype == TRIT_INT8) printf(" %d", ((const int8_t *)data)[k]);
+        else printf(" %u", ((const uint8_t *)data)[k]);
+    }
+    printf("%s\n", show < info->element_count ? " ..." : "");
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv) {
     const char *model_path = NULL, *out_dir = NULL;
     const char **inputs = calloc((size_t)argc + 1, sizeof(char *));
+    const char **tensors = calloc((size_t)argc + 1, sizeof(char *)); /* --tensor NAME: intermediate tensors too */
     int input_files = 0;
-    if (!inputs) return die("out of memory");
+    size_t tensor_count = 0;
+    if (!inputs || !tensors) return free(inputs), free(tensors), die("out of memory");
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--out-dir") == 0) {
-            if (i + 1 >= argc) return free(inputs), die("--out-dir needs a value");
+            if (i + 1 >= argc) return free(inputs), free(tensors), die("--out-dir needs a value");
             out_dir = argv[++i];
-        } else if (argv[i][0] == '-' && argv[i][1]) return free(inputs), die("run: unknown option %s", argv[i]);
+        } else if (strcmp(argv[i], "--tensor") == 0) {
+            if (i + 1 >= argc) return free(inputs), free(tensors), die("--tensor needs a name");
+            tensors[tensor_count++] = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1]) return free(inputs), free(tensors), die("run: unknown option %s", argv[i]);
         else if (!model_path) model_path = argv[i];
         else inputs[input_files++] = argv[i];
     }
-    if (!model_path) return free(inputs), die("usage: trit run MODEL [INPUT.pb ...] [--out-dir D]"), 2;
+    if (!model_path) return free(inputs), free(tensors), die("usage: trit run MODEL [INPUT.pb ...] [--out-dir D] [--tensor NAME ...]"), 2;
     trit_model *m = load_model(model_path);
-    if (!m) return free(inputs), 1;
+    if (!m) return free(inputs), free(tensors), 1;
     int rc = 0;
+    if (tensor_count && trit_model_request_outputs(m, tensors, tensor_count)) rc = die("%s", trit_model_message(m));
     size_t count = trit_model_input_count(m);
     if (input_files && (size_t)input_files != count)
         rc = die("%s has %zu inputs, %d files given", model_path, count, input_files);
@@ -561,32 +593,18 @@ static int cmd_run(int argc, char **argv) {
         size_t bytes;
         trit_model_output_info(m, i, &info);
         trit_model_output(m, i, &data, &bytes);
-        if (out_dir) {
-            size_t length = strlen(out_dir) + 32;
-            char *path = malloc(length);
-            if (!path) {
-                rc = die("out of memory");
-                break;
-            }
-            snprintf(path, length, "%s/output_%zu.pb", out_dir, i);
-            rc = write_tensor_pb(path, &info, data);
-            free(path);
-        } else {
-            printf("%s: %s [", info.name, onnx_dtype_name(info.dtype));
-            for (int d = 0; d < info.rank; d++) printf("%s%lld", d ? ", " : "", (long long)info.dims[d]);
-            printf("]");
-            size_t show = info.element_count < 10 ? info.element_count : 10;
-            for (size_t k = 0; k < show; k++) {
-                if (info.dtype == TRIT_FLOAT32) printf(" %.6g", ((const float *)data)[k]);
-                else if (info.dtype == TRIT_INT64) printf(" %lld", (long long)((const int64_t *)data)[k]);
-                else if (info.dtype == TRIT_INT32) printf(" %d", ((const int32_t *)data)[k]);
-                else if (info.dtype == TRIT_INT8) printf(" %d", ((const int8_t *)data)[k]);
-                else printf(" %u", ((const uint8_t *)data)[k]);
-            }
-            printf("%s\n", show < info.element_count ? " ..." : "");
-        }
+        rc = emit_tensor(out_dir, "output", i, &info, data);
+    }
+    for (size_t i = 0; i < tensor_count && !rc; i++) {
+        trit_tensor_info info;
+        const void *data;
+        size_t bytes;
+        trit_model_requested_info(m, i, &info);
+        trit_model_requested_output(m, i, &data, &bytes);
+        rc = emit_tensor(out_dir, "tensor", i, &info, data);
     }
     free(inputs);
+    free(tensors);
     trit_model_destroy(m);
     return rc;
 }

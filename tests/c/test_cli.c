@@ -137,6 +137,17 @@ int main(void) {
     free(pb);
     CHECK(run("run " DIR "/model.onnx " DIR "/run/output_0.pb", &out, &err) == 1 && lines(err) == 1); /* wrong size */
     free(out), free(err);
+    /* --tensor: intermediate tensors by name, printed after the outputs or written as tensor_<k>.pb */
+    CHECK(run("run " DIR "/model.onnx --tensor f --tensor image", &out, &err) == 0);
+    CHECK_MSG(strstr(out, "logits: float32 [1, 3]") && strstr(out, "\nf: float32 [1, 3] 0 0 0\n") && strstr(out, "\nimage: float32 [1, 3, 8, 8]"),
+              "%s", out);
+    free(out), free(err);
+    CHECK(run("run " DIR "/model.onnx --tensor p --out-dir " DIR "/run", &out, &err) == 0);
+    pb = read_text(DIR "/run/tensor_0.pb");
+    CHECK(pb[0] && strstr(pb, "p") != NULL);
+    free(pb), free(out), free(err);
+    CHECK(run("run " DIR "/model.onnx --tensor nope", &out, &err) == 1 && lines(err) == 1 && strstr(err, "no tensor named 'nope'"));
+    free(out), free(err);
     CHECK(run("bench " DIR "/model.onnx --runs 3", &out, &err) == 0 && strstr(out, "median"));
     free(out), free(err);
 
@@ -164,7 +175,8 @@ int main(void) {
         "classify " DIR "/model.onnx " DIR "/missing.jpg", "classify " DIR "/model.onnx " DIR "/green.bmp --top 0",
         "classify " DIR "/model.onnx " DIR "/green.bmp --top", "eval " DIR "/model.onnx " DIR "/missing",
         "eval " DIR "/model.onnx " DIR "/green.bmp", "eval " DIR "/model.onnx " DIR "/eval --limit -3",
-        "run " DIR "/model.onnx " DIR "/green.bmp", "run " DIR "/model.onnx a.pb b.pb", "bench " DIR "/model.onnx --runs x",
+        "run " DIR "/model.onnx " DIR "/green.bmp", "run " DIR "/model.onnx a.pb b.pb", "run " DIR "/model.onnx --tensor",
+        "bench " DIR "/model.onnx --runs x",
         "bench " DIR "/truncated.onnx", NULL};
     for (const char **b = bad; *b; b++) {
         int rc = run(*b, &out, &err);
