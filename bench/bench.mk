@@ -61,6 +61,11 @@ $(BENCH_BUILD)/models/shipped/list.jsonl: $(SHIPPED_MODELS) $(wildcard models/*-
 	  $(PYTHON) bench/shipped_twins.py $(@D)/$$n.folded.onnx $(@D)/$$n $$n >> $@.tmp || exit 1; done
 	mv $@.tmp $@
 
+# The native CLI against the SDK's wasm on every shipped model and the benchmark ResNet-20 (docs/BENCHMARKS.md)
+.PHONY: bench-cli
+bench-cli: native wasm $(BENCH_BUILD)/models/resnet18_z85.net.json
+	$(NODE) bench/cli_vs_wasm.mjs $(wildcard models/*.onnx) $(BENCH_BUILD)/models/resnet20.onnx $(BENCH_BUILD)/models/resnet20.8bit.onnx
+
 .PHONY: bench bench-kernels test-kernels
 TEST_TARGETS += test-kernels
 bench-kernels: $(BENCH_BUILD)/tconv_bench.wasm
