@@ -328,8 +328,16 @@ export async function load(source, options = {}) {
   let [threads, threadsReason] = chooseThreads(options.threads, simd ?? simdSupported());
   checkAbort(signal);
   const progress = (phase) => onProgress && ((loaded, total) => onProgress({ loaded, total, phase }));
+  // The threaded build where threads are possible; where it cannot be read or compiled (a server or
+  // folder without trit-mt.wasm), the single-threaded one, and the reason.
+  const engine = threads === 1 ? compileWasm(wasm, simd ?? simdSupported(), signal, progress('wasm'))
+    : compileWasm(wasm, 'mt', signal, progress('wasm')).catch((err) => {
+      if (err.code !== 'FETCH' && err.code !== 'WASM') throw err;
+      [threads, threadsReason] = [1, `1 thread: the threaded build did not load (${err.message})`];
+      return compileWasm(wasm, true, signal, progress('wasm'));
+    });
   const [module, file] = await Promise.all([
-    compileWasm(wasm, threads > 1 ? 'mt' : simd ?? simdSupported(), signal, progress('wasm')),
+    engine,
     readSource(source, signal, progress('model')),
   ]);
   if (integrity !== undefined) await checkIntegrity(file.bytes, integrity, file.label);

@@ -25,6 +25,7 @@
 #define RNG_SEED 0x9E3779B97F4A7C15ull
 #define CONV_CASES
 #include "conv_cases.h"
+#include "split_check.h"
 
 /* Straightforward loops in double: the ground truth, and the magnitude each output's error is
  * measured against. */
@@ -98,6 +99,7 @@ static void run_case(const test_case *tc) {
         for (size_t i = 0; i < y_count + guard; i++) y[i] = 12345.0f;
         kernel->run(&s, packed, x, tc->use_bias ? bias : NULL, &e, y, scratch);
         check_within(kernel->name, tc, y, expect, magnitude, y_count, guard);
+        check_split(kernel, &s, packed, x, tc->use_bias ? bias : NULL, &e, y, y_count);
         variant_checked[k]++;
         free(packed);
         free(scratch);

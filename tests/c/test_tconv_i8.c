@@ -16,6 +16,7 @@
 #define RNG_SEED 0x2545F4914F6CDD1Dull
 #define CONV_CASES
 #include "conv_cases.h"
+#include "split_check.h"
 
 static void test_quantizer(void) {
     /* ONNX QuantizeLinear: round half to even, saturate to [-128, 127] */
@@ -117,6 +118,7 @@ static void run_case(const test_case *tc) {
             for (size_t i = 0; i < y_count + guard; i++) out[i] = 12345.0f;
             kernel->run(&s, packed, x, b, &e, out, scratch);
             for (size_t i = y_count; i < y_count + guard; i++) CHECK_MSG(out[i] == 12345.0f, "%s wrote past y", kernel->name);
+            check_split(kernel, &s, packed, x, b, &e, out, y_count);
             int bad = 0;
             if (is_ref) {
                 naive(&s, x, &w, b, &e, exact, magnitude);

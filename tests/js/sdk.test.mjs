@@ -497,7 +497,7 @@ test('trit.d.ts declares what trit.js has: exports, ModelInfo fields, Model memb
     const ownAndPrototype = [...Object.keys(model), ...Object.getOwnPropertyNames(Object.getPrototypeOf(model))]
       .filter((k) => k !== 'constructor').sort();
     assert.deepEqual(members('Model'), ownAndPrototype);
-    assert.deepEqual(members('LoadOptions'), ['integrity', 'onProgress', 'signal', 'simd', 'wasm']);
+    assert.deepEqual(members('LoadOptions'), ['integrity', 'onProgress', 'signal', 'simd', 'threads', 'wasm']);
     // every field a layer has is declared, and every required one is there (activationScale: 8-bit layers only)
     const required = [...block('TernaryLayer').matchAll(/^ {2}(\w+):/gm)].map((m) => m[1]).sort();
     for (const layer of model.info.layers) {

@@ -5,12 +5,12 @@
 // speed is checked by `make bench` (bench/threads.mjs).
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { copyFile, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { picture, random, root, wasmDir } from './helpers.mjs';
+import { picture, random, root, tempDir, wasmDir } from './helpers.mjs';
 
 const { load, TritError } = await import('../../js_sdk/trit.js');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -91,10 +91,16 @@ test('threads option: validated, the default from the cores, fallbacks with a re
     assert.match(model.info.threadsReason, reason);
     model.dispose();
   }
-  // a folder as `wasm`: its trit-mt.wasm
+  // a folder as `wasm`: its trit-mt.wasm; a folder without one: the single-threaded build, and why
   const folder = await load(path, { threads: 2, wasm: wasmDir });
   assert.equal(folder.info.threads, 2, folder.info.threadsReason);
   folder.dispose();
+  const older = await tempDir('no-mt');
+  for (const f of ['trit.wasm', 'trit-nosimd.wasm']) await copyFile(join(wasmDir, f), join(older, f));
+  const single = await load(path, { wasm: older });
+  assert.equal(single.info.threads, 1);
+  assert.match(single.info.threadsReason, /^1 thread: the threaded build did not load \(cannot read .*trit-mt\.wasm/);
+  single.dispose();
 });
 
 // ---- Chromium: isolated (COOP/COEP) and not ----------------------------------------------------

@@ -116,12 +116,17 @@ static void SP_NAME(pack)(const trit_conv_shape *s, const float *w, void *packed
 static size_t SP_NAME(scratch_size)(const trit_conv_shape *s) { return SP_NAME(flat_scratch_size)(s); }
 
 /* Work splitting (fconv.h): one image's flat copy and the output targets; units are tiles. */
+/* (the _g forms take the geometry, so run() computes it once) */
+static void SP_NAME(prepare_g)(const trit_conv_shape *s, const sp_geometry *g, const float *x, void *scratch) {
+    SP_NAME(compute_targets)(s, g, (sp_target *)((unsigned char *)scratch + SP_NAME(targets_offset)(g)));
+    SP_NAME(fill)(s, g, x, scratch);
+}
+
 static void SP_NAME(prepare)(const trit_conv_shape *s, const void *packed, const float *x, void *scratch) {
     (void)packed;
     sp_geometry g;
     SP_NAME(geometry)(s, &g);
-    SP_NAME(compute_targets)(s, &g, (sp_target *)((unsigned char *)scratch + SP_NAME(targets_offset)(&g)));
-    SP_NAME(fill)(s, &g, x, scratch);
+    SP_NAME(prepare_g)(s, &g, x, scratch);
 }
 
 static int SP_NAME(range_units)(const trit_conv_shape *s) {
@@ -130,11 +135,9 @@ static int SP_NAME(range_units)(const trit_conv_shape *s) {
     return (int)((g.flat_count + SP_TILE - 1) / SP_TILE);
 }
 
-static void SP_NAME(run_range)(const trit_conv_shape *s, const void *packed, const float *bias, const trit_epilogue *e,
-                               float *yn, const void *scratch, void *own, int begin, int end) {
-    (void)own;
-    sp_geometry g;
-    SP_NAME(geometry)(s, &g);
+static void SP_NAME(run_range_g)(const trit_conv_shape *s, const sp_geometry *gp, const void *packed, const float *bias,
+                                 const trit_epilogue *e, float *yn, const void *scratch, int begin, int end) {
+    const sp_geometry g = *gp; /* a local copy: stores to y cannot alias it */
     const fd_header *h = packed;
     const size_t taps = (size_t)h->taps;
     const int32_t *offsets = (const int32_t *)(h + 1);
@@ -162,14 +165,23 @@ static void SP_NAME(run_range)(const trit_conv_shape *s, const void *packed, con
     }
 }
 
+static void SP_NAME(run_range)(const trit_conv_shape *s, const void *packed, const float *bias, const trit_epilogue *e,
+                               float *y, const void *scratch, void *own, int begin, int end) {
+    (void)own;
+    sp_geometry g;
+    if (!SP_NAME(geometry)(s, &g)) return; /* a shape supports() refused */
+    SP_NAME(run_range_g)(s, &g, packed, bias, e, y, scratch, begin, end);
+}
+
 static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
                          const trit_epilogue *e, float *y, void *scratch) {
     const size_t in_image = (size_t)s->in_channels * (size_t)s->in_h * (size_t)s->in_w;
     const size_t out_image = (size_t)s->out_channels * (size_t)s->out_h * (size_t)s->out_w;
-    const int units = SP_NAME(range_units)(s);
+    sp_geometry g;
+    if (!SP_NAME(geometry)(s, &g)) return; /* a shape supports() refused */
     for (int n = 0; n < s->batch; n++) {
         const trit_epilogue en = {e->residual ? e->residual + (size_t)n * out_image : NULL, e->min, e->max};
-        SP_NAME(prepare)(s, packed, x + (size_t)n * in_image, scratch);
-        SP_NAME(run_range)(s, packed, bias, &en, y + (size_t)n * out_image, scratch, NULL, 0, units);
+        SP_NAME(prepare_g)(s, &g, x + (size_t)n * in_image, scratch);
+        SP_NAME(run_range_g)(s, &g, packed, bias, &en, y + (size_t)n * out_image, scratch, 0, (int)((g.flat_count + SP_TILE - 1) / SP_TILE));
     }
 }

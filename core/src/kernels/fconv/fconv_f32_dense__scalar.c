@@ -19,6 +19,6 @@
 const trit_fconv_kernel trit_fconv_f32_dense__scalar = {
     "fconv_f32_dense__scalar", fdense_scalar_supports,     fdense_scalar_packed_size,
     fdense_scalar_pack,        fdense_scalar_scratch_size, fdense_scalar_run,
-    fdense_scalar_prepare, fdense_scalar_range_units, fdense_scalar_run_range,
+    TRIT_SPLIT(fdense_scalar_prepare), TRIT_SPLIT(fdense_scalar_range_units), TRIT_SPLIT(fdense_scalar_run_range),
 };
 #endif

@@ -10,6 +10,6 @@
 const trit_fconv_kernel trit_fconv_f32_dense__sse2 = {
     "fconv_f32_dense__sse2", fdense_sse2_supports,     fdense_sse2_packed_size,
     fdense_sse2_pack,      fdense_sse2_scratch_size, fdense_sse2_run,
-    fdense_sse2_prepare, fdense_sse2_range_units, fdense_sse2_run_range,
+    TRIT_SPLIT(fdense_sse2_prepare), TRIT_SPLIT(fdense_sse2_range_units), TRIT_SPLIT(fdense_sse2_run_range),
 };
 #endif

@@ -10,6 +10,6 @@
 const trit_fconv_kernel trit_fconv_f32_dense__wasmsimd = {
     "fconv_f32_dense__wasmsimd", fdense_wasmsimd_supports,     fdense_wasmsimd_packed_size,
     fdense_wasmsimd_pack,      fdense_wasmsimd_scratch_size, fdense_wasmsimd_run,
-    fdense_wasmsimd_prepare, fdense_wasmsimd_range_units, fdense_wasmsimd_run_range,
+    TRIT_SPLIT(fdense_wasmsimd_prepare), TRIT_SPLIT(fdense_wasmsimd_range_units), TRIT_SPLIT(fdense_wasmsimd_run_range),
 };
 #endif

@@ -13,6 +13,17 @@
 
 #include "../../ops/ops.h"
 
+/* A variant's work-splitting entries (below) as its list shows them: left out (NULL) of the
+ * single-threaded wasm builds, where nothing splits, so their code lives only inlined in run() there
+ * and trit.wasm does not grow for them; every other build (native, trit-mt.wasm) lists them. */
+#ifndef TRIT_SPLIT
+#if defined(__wasm__) && !defined(TRIT_THREADS)
+#define TRIT_SPLIT(entry) (0 ? (entry) : NULL)
+#else
+#define TRIT_SPLIT(entry) (entry)
+#endif
+#endif
+
 typedef struct trit_tconv_kernel {
     const char *name; /* e.g. "tconv_f32_sparse__wasmsimd", the symbol's own name */
     /* Nonzero when this variant handles the geometry (and this build's ISA). */

@@ -20,6 +20,6 @@ static int sparse_avx2_supports_here(const trit_conv_shape *s, const trit_ternar
 const trit_tconv_kernel trit_tconv_f32_sparse__avx2 = {
     "tconv_f32_sparse__avx2", sparse_avx2_supports_here, sparse_avx2_packed_size,
     sparse_avx2_pack,         sparse_avx2_scratch_size,  sparse_avx2_run,
-    sparse_avx2_prepare, sparse_avx2_range_units, sparse_avx2_run_range, NULL,
+    TRIT_SPLIT(sparse_avx2_prepare), TRIT_SPLIT(sparse_avx2_range_units), TRIT_SPLIT(sparse_avx2_run_range), NULL,
 };
 #endif

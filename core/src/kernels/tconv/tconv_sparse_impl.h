@@ -387,6 +387,18 @@ static void SP_NAME(scratch_parts)(const trit_conv_shape *s, const sp_geometry *
 }
 
 /* Work splitting (tconv.h): one image's flat copy (or pattern planes) and output targets. */
+/* (the _g forms take the geometry and scratch parts, so run() computes them once) */
+static void SP_NAME(prepare_g)(const trit_conv_shape *s, const sp_geometry *g, const float *x, void *scratch,
+                               const float *source, sp_target *targets) {
+    (void)source;
+    SP_NAME(compute_targets)(s, g, targets);
+#ifdef SP_TRIPLES
+    SP_NAME(fill_patterns)(s, g, x, scratch, (float *)(uintptr_t)source, 0, g->hq);
+#else
+    SP_NAME(fill)(s, g, x, scratch);
+#endif
+}
+
 static void SP_NAME(prepare)(const trit_conv_shape *s, const void *packed, const float *x, void *scratch) {
     (void)packed;
     sp_geometry g;
@@ -394,35 +406,29 @@ static void SP_NAME(prepare)(const trit_conv_shape *s, const void *packed, const
     sp_target *targets;
     SP_NAME(geometry)(s, &g);
     SP_NAME(scratch_parts)(s, &g, scratch, &source, &targets);
-    SP_NAME(compute_targets)(s, &g, targets);
-#ifdef SP_TRIPLES
-    SP_NAME(fill_patterns)(s, &g, x, scratch, (float *)(uintptr_t)source, 0, g.hq);
-#else
-    SP_NAME(fill)(s, &g, x, scratch);
-#endif
+    SP_NAME(prepare_g)(s, &g, x, scratch, source, targets);
 }
 
 /* Units of work: tiles on large planes (every tile costs the same), output channels on small ones
  * (at most SP_CHANNEL_OUTER_TILES tiles, where each channel's lists are read once). */
-static int SP_NAME(range_units)(const trit_conv_shape *s) {
-    sp_geometry g;
-    if (!SP_NAME(geometry)(s, &g)) return 0; /* a shape supports() refused */
-    const size_t tiles = g.flat_count / SP_TILE;
+static int SP_NAME(units_g)(const trit_conv_shape *s, const sp_geometry *g) {
+    const size_t tiles = g->flat_count / SP_TILE;
     return tiles <= SP_CHANNEL_OUTER_TILES ? s->out_channels : (int)tiles;
 }
 
-static void SP_NAME(run_range)(const trit_conv_shape *s, const void *packed, const float *bias, const trit_epilogue *e,
-                               float *y, const void *scratch, void *own, int begin, int end) {
-    (void)own;
+static int SP_NAME(range_units)(const trit_conv_shape *s) {
     sp_geometry g;
-    SP_NAME(geometry)(s, &g);
+    return SP_NAME(geometry)(s, &g) ? SP_NAME(units_g)(s, &g) : 0; /* 0: a shape supports() refused */
+}
+
+static void SP_NAME(run_range_g)(const trit_conv_shape *s, const sp_geometry *gp, const void *packed, const float *bias,
+                                 const trit_epilogue *e, float *y, const float *source, const sp_target *targets,
+                                 int begin, int end) {
+    const sp_geometry g = *gp; /* a local copy: stores to y cannot alias it */
     const sp_header *h = packed;
     const sp_channel *channels = (const sp_channel *)((const unsigned char *)packed + sizeof(sp_header));
     const int32_t *entries = (const int32_t *)((const unsigned char *)packed + sizeof(sp_header) +
                                                (size_t)h->out_channels * sizeof(sp_channel));
-    const float *source;
-    sp_target *targets;
-    SP_NAME(scratch_parts)(s, &g, scratch, &source, &targets);
     const size_t out_plane = (size_t)s->out_h * (size_t)s->out_w;
     const float *rn = e->residual;
     const SP_VEC lo = SP_SPLAT(e->min), hi = SP_SPLAT(e->max);
@@ -442,14 +448,30 @@ static void SP_NAME(run_range)(const trit_conv_shape *s, const void *packed, con
 #undef SP_TILE_CHANNEL
 }
 
+static void SP_NAME(run_range)(const trit_conv_shape *s, const void *packed, const float *bias, const trit_epilogue *e,
+                               float *y, const void *scratch, void *own, int begin, int end) {
+    (void)own;
+    sp_geometry g;
+    const float *source;
+    sp_target *targets;
+    if (!SP_NAME(geometry)(s, &g)) return; /* a shape supports() refused */
+    SP_NAME(scratch_parts)(s, &g, scratch, &source, &targets);
+    SP_NAME(run_range_g)(s, &g, packed, bias, e, y, source, targets, begin, end);
+}
+
 static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
                          const trit_epilogue *e, float *y, void *scratch) {
     const size_t in_image = (size_t)s->in_channels * (size_t)s->in_h * (size_t)s->in_w;
     const size_t out_image = (size_t)s->out_channels * (size_t)s->out_h * (size_t)s->out_w;
-    const int units = SP_NAME(range_units)(s);
+    sp_geometry g;
+    const float *source;
+    sp_target *targets;
+    if (!SP_NAME(geometry)(s, &g)) return; /* a shape supports() refused */
+    SP_NAME(scratch_parts)(s, &g, scratch, &source, &targets);
+    const int units = SP_NAME(units_g)(s, &g);
     for (int n = 0; n < s->batch; n++) {
         const trit_epilogue en = {e->residual ? e->residual + (size_t)n * out_image : NULL, e->min, e->max};
-        SP_NAME(prepare)(s, packed, x + (size_t)n * in_image, scratch);
-        SP_NAME(run_range)(s, packed, bias, &en, y + (size_t)n * out_image, scratch, NULL, 0, units);
+        SP_NAME(prepare_g)(s, &g, x + (size_t)n * in_image, scratch, source, targets);
+        SP_NAME(run_range_g)(s, &g, packed, bias, &en, y + (size_t)n * out_image, source, targets, 0, units);
     }
 }

@@ -302,15 +302,21 @@ static inline void SP_NAME(tile_channel)(const i8_channel *ch, const int32_t *en
 
 /* Work splitting (tconv.h): one image quantized and copied into the flat layout (the targets were
  * computed at load, in packed). */
+/* (the _g forms take the geometry and scratch layout, so run() computes them once) */
+static void SP_NAME(prepare_g)(const trit_conv_shape *s, const sp_geometry *g, const i8_scratch *l, const void *packed,
+                               const float *x, void *scratch) {
+    const i8_header *h = packed;
+    int8_t *image = scratch;
+    I8_QUANTIZE(x, image, l->image_bytes, h->act_scale, h->act_unsigned);
+    SP_NAME(fill_i8)(s, g, image, (int8_t *)((unsigned char *)scratch + l->pad_offset), h->act_unsigned ? (int8_t)-128 : 0);
+}
+
 static void SP_NAME(prepare)(const trit_conv_shape *s, const void *packed, const float *x, void *scratch) {
     sp_geometry g;
     i8_scratch l;
     SP_NAME(geometry)(s, &g);
     SP_NAME(scratch_layout)(s, &g, &l);
-    const i8_header *h = packed;
-    int8_t *image = scratch;
-    I8_QUANTIZE(x, image, l.image_bytes, h->act_scale, h->act_unsigned);
-    SP_NAME(fill_i8)(s, &g, image, (int8_t *)((unsigned char *)scratch + l.pad_offset), h->act_unsigned ? (int8_t)-128 : 0);
+    SP_NAME(prepare_g)(s, &g, &l, packed, x, scratch);
 }
 
 /* Units of work: tiles on large planes, output channels on small ones (as tconv_sparse_impl.h). */
@@ -321,18 +327,14 @@ static int SP_NAME(range_units)(const trit_conv_shape *s) {
     return tiles <= I8_CHANNEL_OUTER_TILES ? s->out_channels : (int)tiles;
 }
 
-static void SP_NAME(run_range)(const trit_conv_shape *s, const void *packed, const float *bias, const trit_epilogue *e,
-                               float *y, const void *scratch, void *own, int begin, int end) {
-    (void)own;
-    sp_geometry g;
-    i8_scratch l;
-    SP_NAME(geometry)(s, &g);
-    SP_NAME(scratch_layout)(s, &g, &l);
+static void SP_NAME(run_range_g)(const trit_conv_shape *s, const sp_geometry *gp, const i8_scratch *l, const void *packed,
+                                 const float *bias, const trit_epilogue *e, float *y, const void *scratch, int begin, int end) {
+    const sp_geometry g = *gp; /* a local copy: stores to y cannot alias it */
     const i8_header *h = packed;
     const i8_channel *channels = (const i8_channel *)((const unsigned char *)packed + sizeof(i8_header));
     const int32_t *entries = (const int32_t *)((const unsigned char *)packed + sizeof(i8_header) +
                                                (size_t)h->out_channels * sizeof(i8_channel));
-    const int8_t *xpad = (const int8_t *)((const unsigned char *)scratch + l.pad_offset);
+    const int8_t *xpad = (const int8_t *)((const unsigned char *)scratch + l->pad_offset);
     const sp_target *targets = (const sp_target *)(const void *)(entries + h->entry_count);
     const size_t out_plane = (size_t)s->out_h * (size_t)s->out_w;
     const float *rn = e->residual;
@@ -354,14 +356,29 @@ static void SP_NAME(run_range)(const trit_conv_shape *s, const void *packed, con
 #undef I8_TILE
 }
 
+static void SP_NAME(run_range)(const trit_conv_shape *s, const void *packed, const float *bias, const trit_epilogue *e,
+                               float *y, const void *scratch, void *own, int begin, int end) {
+    (void)own;
+    sp_geometry g;
+    i8_scratch l;
+    if (!SP_NAME(geometry)(s, &g)) return; /* a shape supports() refused */
+    SP_NAME(scratch_layout)(s, &g, &l);
+    SP_NAME(run_range_g)(s, &g, &l, packed, bias, e, y, scratch, begin, end);
+}
+
 static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const float *x, const float *bias,
                          const trit_epilogue *e, float *y, void *scratch) {
     const size_t in_image = (size_t)s->in_channels * (size_t)s->in_h * (size_t)s->in_w;
     const size_t out_image = (size_t)s->out_channels * (size_t)s->out_h * (size_t)s->out_w;
-    const int units = SP_NAME(range_units)(s);
+    sp_geometry g;
+    i8_scratch l;
+    if (!SP_NAME(geometry)(s, &g)) return; /* a shape supports() refused */
+    SP_NAME(scratch_layout)(s, &g, &l);
+    const size_t tiles = g.flat_count / SP_TILE;
+    const int units = tiles <= I8_CHANNEL_OUTER_TILES ? s->out_channels : (int)tiles;
     for (int n = 0; n < s->batch; n++) {
         const trit_epilogue en = {e->residual ? e->residual + (size_t)n * out_image : NULL, e->min, e->max};
-        SP_NAME(prepare)(s, packed, x + (size_t)n * in_image, scratch);
-        SP_NAME(run_range)(s, packed, bias, &en, y + (size_t)n * out_image, scratch, NULL, 0, units);
+        SP_NAME(prepare_g)(s, &g, &l, packed, x + (size_t)n * in_image, scratch);
+        SP_NAME(run_range_g)(s, &g, &l, packed, bias, &en, y + (size_t)n * out_image, scratch, 0, units);
     }
 }
