@@ -1,6 +1,10 @@
 # Benchmarks (not part of `make test`) and the kernel test.
 #   make bench          end-to-end: trit vs onnxruntime-web vs tfjs-backend-wasm in Node, one thread;
-#                       updates the table in docs/BENCHMARKS.md (BENCH_RUNS=30 timed runs per engine)
+#                       updates the table in docs/BENCHMARKS.md (BENCH_RUNS=30 timed runs per engine); then
+#                       make bench-threads
+#   make bench-threads  two threads in headless Chromium, cross-origin isolated: trit 1 and 2 threads vs
+#                       onnxruntime-web numThreads=2 vs tfjs-backend-wasm threaded SIMD (bench/threads.mjs;
+#                       THREADS_RUNS=10 timed runs x THREADS_BLOCKS=3 blocks per engine and model)
 #   make bench-kernels  per-layer micro-benchmark of the ternary conv variants and design experiments
 #                       (FILTER=name-substring ZEROS=50,85 LAYERS=r18)
 #   make test-kernels   tests/c/test_tconv.c and test_tconv_i8.c as wasm SIMD128 under Node (in make test; core's test-c and
@@ -66,7 +70,7 @@ $(BENCH_BUILD)/models/shipped/list.jsonl: $(SHIPPED_MODELS) $(wildcard models/*-
 bench-cli: native wasm $(BENCH_BUILD)/models/resnet18_z85.net.json
 	$(NODE) bench/cli_vs_wasm.mjs $(wildcard models/*.onnx) $(BENCH_BUILD)/models/resnet20.onnx $(BENCH_BUILD)/models/resnet20.8bit.onnx
 
-.PHONY: bench bench-kernels test-kernels
+.PHONY: bench bench-threads bench-kernels test-kernels
 TEST_TARGETS += test-kernels
 bench-kernels: $(BENCH_BUILD)/tconv_bench.wasm
 	$(NODE) bench/tconv_bench.mjs $< "$(FILTER)" "$(or $(ZEROS),50,85)" "$(LAYERS)"
@@ -75,6 +79,12 @@ bench-kernels: $(BENCH_BUILD)/tconv_bench.wasm
 bench: $(BENCH_BUILD)/kernel_runner.wasm $(BENCH_BUILD)/models/resnet18_z85.net.json $(BENCH_BUILD)/models/shipped/list.jsonl wasm
 	lscpu | grep -E 'Model name|^CPU\(s\)|L1d|L2|L3' > $(BENCH_BUILD)/machine.txt
 	$(NODE) bench/e2e.mjs $(BENCH_BUILD)/models $(BENCH_RUNS) docs/BENCHMARKS.md
+	$(MAKE) --no-print-directory bench-threads
+
+THREADS_RUNS ?= 10
+THREADS_BLOCKS ?= 3
+bench-threads: $(BENCH_BUILD)/models/resnet18_z85.net.json $(BENCH_BUILD)/models/shipped/list.jsonl wasm
+	$(NODE) bench/threads.mjs $(BENCH_BUILD)/models $(THREADS_RUNS) $(THREADS_BLOCKS) docs/BENCHMARKS.md
 
 # The kernel sweep as wasm SIMD128 under Node (core/core.mk runs the same test natively, plain
 # and under ASan/UBSan, with the SSE2 variants).
