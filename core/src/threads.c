@@ -15,16 +15,19 @@
 
 typedef void (*run_range_fn)(const trit_conv_shape *, const void *, const float *, const trit_epilogue *, float *,
                              const void *, void *, int, int);
+typedef void (*prepare_range_fn)(const trit_conv_shape *, const void *, const float *, void *, void *, int, int);
 
-/* One split step, written by the caller before it publishes the job's generation. */
+/* One phase of a split step (its prepare, or its outputs), written by the caller before it
+ * publishes the job's generation. */
 typedef struct job {
-    run_range_fn run_range;
+    run_range_fn run_range;         /* the outputs, or NULL: */
+    prepare_range_fn prepare_range; /* the prepared copy */
     const trit_conv_shape *shape;
     const void *packed;
-    const float *bias;
+    const float *x, *bias;
     trit_epilogue e;
     float *y;
-    const void *scratch;
+    void *scratch;
     uint32_t units, chunk;
 } job;
 
@@ -102,7 +105,8 @@ static void take_chunks(trit_threads *p, const job *j, uint32_t generation, unsi
         if ((uint32_t)(c >> 32) != generation || next >= j->units) return;
         const uint32_t n = j->units - next < j->chunk ? j->units - next : j->chunk;
         if (!atomic_compare_exchange_weak(&p->claim, &c, c + n)) continue; /* c now holds the current value */
-        j->run_range(j->shape, j->packed, j->bias, &j->e, j->y, j->scratch, own, (int)next, (int)(next + n));
+        if (j->run_range) j->run_range(j->shape, j->packed, j->bias, &j->e, j->y, j->scratch, own, (int)next, (int)(next + n));
+        else j->prepare_range(j->shape, j->packed, j->x, j->scratch, own, (int)next, (int)(next + n));
         atomic_fetch_sub(&p->remaining, (int32_t)n);
         c = atomic_load(&p->claim);
     }
@@ -142,18 +146,33 @@ void trit_threads_stop(trit_threads *p) {
     __builtin_wasm_memory_atomic_notify((int32_t *)&p->generation, (uint32_t)p->workers);
 }
 
+/* Publishes *j over `units` units, takes chunks itself, and returns when every unit is done. */
+static void run_job(trit_threads *p, job *j, uint32_t units) {
+    const uint32_t threads = (uint32_t)p->workers + 1, chunk = units / (threads * CHUNKS_PER_THREAD);
+    j->units = units, j->chunk = chunk ? chunk : 1;
+    const uint32_t generation = atomic_load(&p->generation) + 1;
+    atomic_store(&p->remaining, (int32_t)units);
+    atomic_store(&p->claim, (uint64_t)generation << 32);
+    publish(p, generation);
+    take_chunks(p, j, generation, p->own);
+    while (atomic_load(&p->remaining) > 0) {
+    }
+}
+
 int trit_threads_step(const step *s, const float *x, const float *bias, const trit_epilogue *e, float *y, void *scratch) {
     trit_threads *p = trit_exec_threads;
     if (!p) return 0;
     const trit_conv_shape *shape;
     const void *packed;
     void (*prepare)(const trit_conv_shape *, const void *, const float *, void *);
-    int (*range_units)(const trit_conv_shape *);
+    int (*range_units)(const trit_conv_shape *), (*prepare_units_of)(const trit_conv_shape *) = NULL;
     run_range_fn run_range;
+    prepare_range_fn prepare_range = NULL;
     if (s->kind == STEP_TCONV) {
         const trit_tconv_kernel *k = s->u.tconv.kernel;
         shape = &s->u.tconv.shape, packed = s->u.tconv.packed;
         prepare = k->prepare, range_units = k->range_units, run_range = k->run_range;
+        prepare_units_of = k->prepare_units, prepare_range = k->prepare_range;
         if (run_range && k->own_size && k->own_size(shape) > p->own_bytes) return 0; /* not reserved */
     } else if (s->kind == STEP_FCONV) {
         const trit_fconv_kernel *k = s->u.fconv.kernel;
@@ -165,19 +184,17 @@ int trit_threads_step(const step *s, const float *x, const float *bias, const tr
     if (!run_range || shape->batch != 1) return 0;
     const int units = range_units(shape);
     if (units < 2) return 0;
-    prepare(shape, packed, x, scratch);
-    const uint32_t threads = (uint32_t)p->workers + 1;
-    uint32_t chunk = (uint32_t)units / (threads * CHUNKS_PER_THREAD);
+    const int prepare_units = prepare_range && prepare_units_of ? prepare_units_of(shape) : 0;
     job *j = &p->job;
-    j->run_range = run_range, j->shape = shape, j->packed = packed, j->bias = bias, j->e = *e, j->y = y;
-    j->scratch = scratch, j->units = (uint32_t)units, j->chunk = chunk ? chunk : 1;
-    const uint32_t generation = atomic_load(&p->generation) + 1;
-    atomic_store(&p->remaining, units);
-    atomic_store(&p->claim, (uint64_t)generation << 32);
-    publish(p, generation);
-    take_chunks(p, j, generation, p->own);
-    while (atomic_load(&p->remaining) > 0) {
+    j->shape = shape, j->packed = packed, j->x = x, j->bias = bias, j->e = *e, j->y = y, j->scratch = scratch;
+    if (prepare_units >= 2) {
+        j->run_range = NULL, j->prepare_range = prepare_range;
+        run_job(p, j, (uint32_t)prepare_units);
+    } else {
+        prepare(shape, packed, x, scratch);
     }
+    j->run_range = run_range;
+    run_job(p, j, (uint32_t)units);
     return 1;
 }
 #endif

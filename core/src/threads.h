@@ -2,9 +2,10 @@
  * (the threaded wasm build, trit-mt.wasm; docs/KERNELS.md "Work splitting"). Compiled in only with
  * TRIT_THREADS (-matomics -mbulk-memory); every other build runs each step whole on its caller.
  *
- * A split step: the caller runs the kernel's prepare() (the per-image work every range reads), then
- * publishes the job, and it and the workers take chunks of the kernel's units (tiles or output
- * channels) from one atomic counter until none is left; the caller returns when every unit is done.
+ * A split step runs in two phases, each published as a job: the kernel's prepare_range() over rows of
+ * the prepared copy (where the kernel has it; else the caller runs prepare() alone), then its
+ * run_range() over its units (tiles or output channels). The caller and the workers take chunks of
+ * a job's units from one atomic counter until none is left; the caller moves on when every unit is done.
  * Each output element is computed by the same code from the same inputs as in the whole run(), so
  * results are bit-identical whatever the thread count or the order chunks are taken in. A worker
  * that is slow to wake (another process has the core) costs nothing: the others take its chunks.

@@ -21,7 +21,15 @@ static void check_split(const trit_tconv_kernel *k, const trit_conv_shape *s, co
     float *y = malloc((y_count ? y_count : 1) * sizeof *y);
     memset(scratch, 0xA5, scratch_size);
     for (size_t i = 0; i < y_count; i++) y[i] = 12345.0f;
-    k->prepare(s, packed, x, scratch);
+    if (k->prepare_range) { /* the prepared copy by rows too, last range first, each with fresh own memory */
+        const int rows = k->prepare_units(s), step = rows > 3 ? rows / 3 : 1;
+        for (int end = rows; end > 0; end -= step) {
+            memset(own, 0x5A, own_size + 16);
+            k->prepare_range(s, packed, x, scratch, own, end - step > 0 ? end - step : 0, end);
+        }
+    } else {
+        k->prepare(s, packed, x, scratch);
+    }
     const int chunk = units > 3 ? units / 3 : 1;
     for (int end = units; end > 0; end -= chunk) {
         memset(own, 0x5A, own_size + 16);

@@ -55,6 +55,22 @@ test('every shipped model: 1, 2 and 3 threads give bit-identical outputs in Node
   }
 });
 
+test('the benchmark ResNet-18s (224², triples and sparse kernels, float stem), when built: 1, 2 and 3 threads bit-identical', async (t) => {
+  const dir = join(root, 'build', 'bench', 'models');
+  const files = ['resnet18_z50.onnx', 'resnet18_z85.onnx', 'resnet18_z50.8bit.onnx'].filter((f) => existsSync(join(dir, f)));
+  if (!files.length) return t.skip('no build/bench/models (make bench builds them)');
+  for (const file of files) {
+    const outs = [];
+    for (const threads of [1, 2, 3]) {
+      const model = await load(join(dir, file), { threads });
+      assert.equal(model.info.threads, threads);
+      outs.push(bytesOf(await model.run(inputFor(model.info, 7))));
+      model.dispose();
+    }
+    assert.ok(outs[1].equals(outs[0]) && outs[2].equals(outs[0]), file);
+  }
+});
+
 test('threads: memory growth (a second memory plan for intermediate outputs) reaches the workers', async () => {
   const path = join(root, 'models', 'resnet20-ttq.onnx');
   const one = await load(path, { threads: 1 }), two = await load(path, { threads: 2 });

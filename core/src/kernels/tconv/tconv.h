@@ -47,6 +47,12 @@ typedef struct trit_tconv_kernel {
     void (*run_range)(const trit_conv_shape *shape, const void *packed, const float *bias, const trit_epilogue *epilogue,
                       float *y, const void *scratch, void *own, int begin, int end);
     size_t (*own_size)(const trit_conv_shape *shape);
+    /* prepare() itself split (NULL: it runs whole, on the caller): prepare_range() writes units
+     * [begin, end) of prepare_units() -- rows of the prepared copy -- with `own` (own_size() bytes)
+     * for its temporaries; the ranges together write exactly what prepare() does. */
+    int (*prepare_units)(const trit_conv_shape *shape);
+    void (*prepare_range)(const trit_conv_shape *shape, const void *packed, const float *x, void *scratch, void *own,
+                          int begin, int end);
 } trit_tconv_kernel;
 
 /* All variants compiled into this build, best first, the reference last; NULL-terminated. */

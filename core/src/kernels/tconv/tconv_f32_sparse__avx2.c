@@ -21,5 +21,6 @@ const trit_tconv_kernel trit_tconv_f32_sparse__avx2 = {
     "tconv_f32_sparse__avx2", sparse_avx2_supports_here, sparse_avx2_packed_size,
     sparse_avx2_pack,         sparse_avx2_scratch_size,  sparse_avx2_run,
     TRIT_SPLIT(sparse_avx2_prepare), TRIT_SPLIT(sparse_avx2_range_units), TRIT_SPLIT(sparse_avx2_run_range), NULL,
+    TRIT_SPLIT(sparse_avx2_prepare_units), TRIT_SPLIT(sparse_avx2_prepare_range),
 };
 #endif

@@ -18,5 +18,6 @@ const trit_tconv_kernel trit_tconv_f32_sparse__scalar = {
     "tconv_f32_sparse__scalar", sparse_scalar_supports,     sparse_scalar_packed_size,
     sparse_scalar_pack,         sparse_scalar_scratch_size, sparse_scalar_run,
     TRIT_SPLIT(sparse_scalar_prepare), TRIT_SPLIT(sparse_scalar_range_units), TRIT_SPLIT(sparse_scalar_run_range), NULL,
+    TRIT_SPLIT(sparse_scalar_prepare_units), TRIT_SPLIT(sparse_scalar_prepare_range),
 };
 #endif

@@ -20,6 +20,7 @@ static int triples_avx2_supports_here(const trit_conv_shape *s, const trit_terna
 const trit_tconv_kernel trit_tconv_f32_triples__avx2 = {
     "tconv_f32_triples__avx2", triples_avx2_supports_here, triples_avx2_packed_size,
     triples_avx2_pack,         triples_avx2_scratch_size,  triples_avx2_run,
-    TRIT_SPLIT(triples_avx2_prepare), TRIT_SPLIT(triples_avx2_range_units), TRIT_SPLIT(triples_avx2_run_range), NULL,
+    TRIT_SPLIT(triples_avx2_prepare), TRIT_SPLIT(triples_avx2_range_units), TRIT_SPLIT(triples_avx2_run_range), TRIT_SPLIT(triples_avx2_own_size),
+    TRIT_SPLIT(triples_avx2_prepare_units), TRIT_SPLIT(triples_avx2_prepare_range),
 };
 #endif

@@ -74,5 +74,5 @@ static void ref_run(const trit_conv_shape *shape, const void *packed, const floa
 }
 
 const trit_tconv_kernel trit_tconv_f32_ref = {
-    "tconv_f32_ref", ref_supports, ref_packed_size, ref_pack, ref_scratch_size, ref_run, NULL, NULL, NULL, NULL,
+    "tconv_f32_ref", ref_supports, ref_packed_size, ref_pack, ref_scratch_size, ref_run, NULL, NULL, NULL, NULL, NULL, NULL,
 };

@@ -409,6 +409,37 @@ static void SP_NAME(prepare)(const trit_conv_shape *s, const void *packed, const
     SP_NAME(prepare_g)(s, &g, x, scratch, source, targets);
 }
 
+/* prepare() by rows of the phase planes (the first range also writes the targets); the triples'
+ * per-range temporary (one triple's padded copy) is in `own`. */
+static int SP_NAME(prepare_units)(const trit_conv_shape *s) {
+    sp_geometry g;
+    return SP_NAME(geometry)(s, &g) ? (int)g.hq : 0;
+}
+
+static void SP_NAME(prepare_range)(const trit_conv_shape *s, const void *packed, const float *x, void *scratch, void *own,
+                                   int begin, int end) {
+    (void)packed, (void)own;
+    sp_geometry g;
+    const float *source;
+    sp_target *targets;
+    if (!SP_NAME(geometry)(s, &g)) return;
+    SP_NAME(scratch_parts)(s, &g, scratch, &source, &targets);
+    if (begin == 0) SP_NAME(compute_targets)(s, &g, targets);
+#ifdef SP_TRIPLES
+    SP_NAME(fill_patterns)(s, &g, x, own, (float *)(uintptr_t)source, (size_t)begin, (size_t)end);
+#else
+    SP_NAME(fill_rows)(s, &g, x, scratch, 0.0f, (size_t)begin, (size_t)end);
+#endif
+}
+
+#ifdef SP_TRIPLES
+static size_t SP_NAME(own_size)(const trit_conv_shape *s) {
+    sp_geometry g;
+    sp_triple_scratch t;
+    return SP_NAME(geometry)(s, &g) && SP_NAME(triple_scratch)(s, &g, &t) ? t.temp_floats * sizeof(float) : 0;
+}
+#endif
+
 /* Units of work: tiles on large planes (every tile costs the same), output channels on small ones
  * (at most SP_CHANNEL_OUTER_TILES tiles, where each channel's lists are read once). */
 static int SP_NAME(units_g)(const trit_conv_shape *s, const sp_geometry *g) {

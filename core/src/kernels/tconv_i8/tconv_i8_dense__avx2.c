@@ -31,6 +31,6 @@ static int i8d_avx2_supports_here(const trit_conv_shape *s, const trit_ternary_w
 
 const trit_tconv_kernel trit_tconv_i8_dense__avx2 = {
     "tconv_i8_dense__avx2", i8d_avx2_supports_here, i8d_avx2_packed_size, i8d_avx2_pack, i8d_avx2_scratch_size, i8d_avx2_run,
-    TRIT_SPLIT(i8d_avx2_prepare), TRIT_SPLIT(i8d_avx2_range_units), TRIT_SPLIT(i8d_avx2_run_range), TRIT_SPLIT(i8d_avx2_own_size),
+    TRIT_SPLIT(i8d_avx2_prepare), TRIT_SPLIT(i8d_avx2_range_units), TRIT_SPLIT(i8d_avx2_run_range), TRIT_SPLIT(i8d_avx2_own_size), NULL, NULL,
 };
 #endif

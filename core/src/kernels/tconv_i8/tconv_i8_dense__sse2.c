@@ -26,6 +26,6 @@ void trit_i8_quantize_sse2(const float *x, int8_t *q, size_t n, float scale, int
 
 const trit_tconv_kernel trit_tconv_i8_dense__sse2 = {
     "tconv_i8_dense__sse2", i8d_sse2_supports, i8d_sse2_packed_size, i8d_sse2_pack, i8d_sse2_scratch_size, i8d_sse2_run,
-    TRIT_SPLIT(i8d_sse2_prepare), TRIT_SPLIT(i8d_sse2_range_units), TRIT_SPLIT(i8d_sse2_run_range), TRIT_SPLIT(i8d_sse2_own_size),
+    TRIT_SPLIT(i8d_sse2_prepare), TRIT_SPLIT(i8d_sse2_range_units), TRIT_SPLIT(i8d_sse2_run_range), TRIT_SPLIT(i8d_sse2_own_size), NULL, NULL,
 };
 #endif

@@ -22,6 +22,6 @@ void trit_i8_quantize_wasmsimd(const float *x, int8_t *q, size_t n, float scale,
 
 const trit_tconv_kernel trit_tconv_i8_dense__wasmsimd = {
     "tconv_i8_dense__wasmsimd", i8d_wasm_supports, i8d_wasm_packed_size, i8d_wasm_pack, i8d_wasm_scratch_size, i8d_wasm_run,
-    TRIT_SPLIT(i8d_wasm_prepare), TRIT_SPLIT(i8d_wasm_range_units), TRIT_SPLIT(i8d_wasm_run_range), TRIT_SPLIT(i8d_wasm_own_size),
+    TRIT_SPLIT(i8d_wasm_prepare), TRIT_SPLIT(i8d_wasm_range_units), TRIT_SPLIT(i8d_wasm_run_range), TRIT_SPLIT(i8d_wasm_own_size), NULL, NULL,
 };
 #endif

@@ -118,5 +118,5 @@ static void i8ref_run(const trit_conv_shape *s, const void *packed, const float 
 }
 
 const trit_tconv_kernel trit_tconv_i8_ref = {
-    "tconv_i8_ref", i8ref_supports, i8ref_packed_size, i8ref_pack, i8ref_scratch_size, i8ref_run, NULL, NULL, NULL, NULL,
+    "tconv_i8_ref", i8ref_supports, i8ref_packed_size, i8ref_pack, i8ref_scratch_size, i8ref_run, NULL, NULL, NULL, NULL, NULL, NULL,
 };

@@ -53,6 +53,6 @@ static int i8_avx2_supports_here(const trit_conv_shape *s, const trit_ternary_we
 
 const trit_tconv_kernel trit_tconv_i8_sparse__avx2 = {
     "tconv_i8_sparse__avx2", i8_avx2_supports_here, i8_avx2_packed_size, i8_avx2_pack, i8_avx2_scratch_size, i8_avx2_run,
-    TRIT_SPLIT(i8_avx2_prepare), TRIT_SPLIT(i8_avx2_range_units), TRIT_SPLIT(i8_avx2_run_range), NULL,
+    TRIT_SPLIT(i8_avx2_prepare), TRIT_SPLIT(i8_avx2_range_units), TRIT_SPLIT(i8_avx2_run_range), NULL, NULL, NULL,
 };
 #endif

@@ -47,6 +47,6 @@ static void i8_scalar_quantize(const float *x, int8_t *q, size_t n, float scale,
 const trit_tconv_kernel trit_tconv_i8_sparse__scalar = {
     "tconv_i8_sparse__scalar", i8_scalar_supports,     i8_scalar_packed_size,
     i8_scalar_pack,            i8_scalar_scratch_size, i8_scalar_run,
-    TRIT_SPLIT(i8_scalar_prepare), TRIT_SPLIT(i8_scalar_range_units), TRIT_SPLIT(i8_scalar_run_range), NULL,
+    TRIT_SPLIT(i8_scalar_prepare), TRIT_SPLIT(i8_scalar_range_units), TRIT_SPLIT(i8_scalar_run_range), NULL, NULL, NULL,
 };
 #endif

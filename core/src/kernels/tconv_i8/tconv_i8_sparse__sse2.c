@@ -51,6 +51,6 @@ void trit_i8_quantize_sse2(const float *x, int8_t *q, size_t n, float scale, int
 
 const trit_tconv_kernel trit_tconv_i8_sparse__sse2 = {
     "tconv_i8_sparse__sse2", i8_sse2_supports, i8_sse2_packed_size, i8_sse2_pack, i8_sse2_scratch_size, i8_sse2_run,
-    TRIT_SPLIT(i8_sse2_prepare), TRIT_SPLIT(i8_sse2_range_units), TRIT_SPLIT(i8_sse2_run_range), NULL,
+    TRIT_SPLIT(i8_sse2_prepare), TRIT_SPLIT(i8_sse2_range_units), TRIT_SPLIT(i8_sse2_run_range), NULL, NULL, NULL,
 };
 #endif

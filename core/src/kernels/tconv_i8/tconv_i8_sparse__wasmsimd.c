@@ -39,6 +39,6 @@ void trit_i8_quantize_wasmsimd(const float *x, int8_t *q, size_t n, float scale,
 
 const trit_tconv_kernel trit_tconv_i8_sparse__wasmsimd = {
     "tconv_i8_sparse__wasmsimd", i8_wasm_supports, i8_wasm_packed_size, i8_wasm_pack, i8_wasm_scratch_size, i8_wasm_run,
-    TRIT_SPLIT(i8_wasm_prepare), TRIT_SPLIT(i8_wasm_range_units), TRIT_SPLIT(i8_wasm_run_range), NULL,
+    TRIT_SPLIT(i8_wasm_prepare), TRIT_SPLIT(i8_wasm_range_units), TRIT_SPLIT(i8_wasm_run_range), NULL, NULL, NULL,
 };
 #endif
