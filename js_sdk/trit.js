@@ -242,26 +242,30 @@ function buildInfo(json, simd) {
 }
 
 // Threads: a worker's whole program (a Web Worker from a Blob URL, or a Node worker_threads eval
-// worker). It instantiates the module on the model's shared memory, moves its stack pointer to its
-// own stack, says it is ready and then runs jobs inside wasm (core/src/threads.h) until terminated.
+// worker). For one model at a time it instantiates the module on the model's shared memory, moves its
+// stack pointer to its own stack, says it is ready and runs jobs inside wasm (core/src/threads.h)
+// until the model is disposed; then it says it is idle and waits for the next model.
 const WORKER_SOURCE = `'use strict';
-const start = async ({ module, memory, pool, index, stack }, post) => {
+const serve = async ({ module, memory, pool, index, stack }, post) => {
   try {
     const { exports: x } = await WebAssembly.instantiate(module, { env: { memory, emscripten_notify_memory_growth() {} } });
     x.stackRestore(stack);
     post('ready');
     x.trit_wasm_threads_worker(pool, index);
+    post('idle');
   } catch (e) {
     post(String(e && e.message || e));
   }
 };
 if (typeof process === 'object' && process.versions && process.versions.node) {
   const { parentPort } = process.getBuiltinModule('node:worker_threads');
-  parentPort.once('message', (data) => start(data, (m) => parentPort.postMessage(m)));
+  parentPort.on('message', (data) => serve(data, (m) => parentPort.postMessage(m)));
 } else {
-  self.onmessage = ({ data }) => start(data, (m) => self.postMessage(m));
+  self.onmessage = ({ data }) => serve(data, (m) => self.postMessage(m));
 }
 `;
+// Workers no model uses, kept for the next one (starting a worker costs tens of milliseconds).
+const idleWorkers = [];
 
 // → [threads, why] for info.threads / info.threadsReason. `requested` is checked first (a TypeError).
 function chooseThreads(requested, simd) {
@@ -282,32 +286,41 @@ function chooseThreads(requested, simd) {
     : [1, '1 thread: this machine reports 1 core'];
 }
 
+// A worker: post(message), on(handler) for its messages (errors as text), hold(busy) (Node: keep the
+// process alive while a load waits for it), end().
 function spawnWorker() {
+  let handler = () => {};
+  const worker = { on: (f) => { handler = f; } };
   if (isNode) {
     const { Worker } = process.getBuiltinModule('node:worker_threads');
     const w = new Worker(WORKER_SOURCE, { eval: true });
-    return { w, post: (m) => w.postMessage(m), listen: (f) => { w.on('message', f); w.on('error', (e) => f(e.message)); },
-      ready: () => w.unref(), end: () => w.terminate() };
+    w.on('message', (m) => handler(m));
+    w.on('error', (e) => handler(e.message));
+    return Object.assign(worker, { post: (m) => w.postMessage(m), hold: (busy) => busy ? w.ref() : w.unref(), end: () => w.terminate() });
   }
-  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  let url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
   const w = new Worker(url);
-  return { w, post: (m) => w.postMessage(m), listen: (f) => {
-    w.onmessage = ({ data }) => f(data);
-    w.onerror = (e) => { e.preventDefault?.(); f(e.message || 'the worker failed to start (a CSP without worker-src blob:?)'); };
-  }, ready: () => URL.revokeObjectURL(url), end: () => { w.terminate(); URL.revokeObjectURL(url); } };
+  w.onmessage = ({ data }) => { if (url) URL.revokeObjectURL(url), url = null; handler(data); };
+  w.onerror = (e) => { e.preventDefault?.(); handler(e.message || 'the worker failed to start (a CSP without worker-src blob:?)'); };
+  return Object.assign(worker, { post: (m) => w.postMessage(m), hold() {}, end: () => w.terminate() });
 }
 
-// `count` workers on engine e's memory, attached to model h once all are running: → { workers, pool }.
+// `count` workers (idle ones first) on engine e's memory, attached to model h once all run: → { workers, pool }.
 async function startThreads(e, h, module, count) {
   const x = e.x, pool = x.trit_wasm_threads_create(count) || fail('TRIT_ERROR_MEMORY', 'out of wasm memory for the thread pool');
   const workers = [];
   try {
     await Promise.all(Array.from({ length: count }, (_, index) => new Promise((resolve, reject) => {
-      const worker = spawnWorker();
+      const worker = idleWorkers.pop() ?? spawnWorker();
+      const timer = setTimeout(() => reject(new Error('no answer within 20 s')), 20000);
       workers.push(worker);
-      worker.listen((m) => m === 'ready' ? resolve(worker.ready()) : reject(new Error(m)));
+      worker.hold(true);
+      worker.on((m) => {
+        clearTimeout(timer);
+        worker.hold(false);
+        m === 'ready' ? resolve() : reject(new Error(m));
+      });
       worker.post({ module, memory: e.memory, pool, index, stack: x.trit_wasm_threads_stack(pool, index) });
-      setTimeout(() => reject(new Error('no answer within 20 s')), 20000);
     })));
     e.check(x.trit_wasm_threads_attach(h, pool), h);
     return { workers, pool };
@@ -316,6 +329,11 @@ async function startThreads(e, h, module, count) {
     workers.forEach((w) => w.end());
     throw err;
   }
+}
+
+// After the model's pool was stopped: each worker is idle again once its wasm returned.
+function releaseWorkers(workers) {
+  for (const w of workers) w.on((m) => m === 'idle' && idleWorkers.length < MAX_THREADS ? idleWorkers.push(w) : w.end());
 }
 
 export async function load(source, options = {}) {
@@ -656,7 +674,7 @@ class Model {
     if (!this.#h) return;
     if (this.#threads) {
       this.#e.x.trit_wasm_threads_stop(this.#threads.pool);
-      this.#threads.workers.forEach((w) => w.end());
+      releaseWorkers(this.#threads.workers);
       this.#threads = null;
     }
     this.#e.x.trit_wasm_destroy(this.#h);
