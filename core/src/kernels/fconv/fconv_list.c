@@ -8,6 +8,10 @@ extern const trit_fconv_kernel trit_fconv_f32_dense__wasmsimd;
 #if defined(__SSE2__) /* *__sse2.c is built only for x86 */
 extern const trit_fconv_kernel trit_fconv_f32_dense__sse2;
 #endif
+#include "../x86_target.h"
+#if defined(TRIT_X86_AVX2) /* *__avx2.c: native x86 only, used where cpuid says AVX2 + FMA */
+extern const trit_fconv_kernel trit_fconv_f32_dense__avx2;
+#endif
 #if !defined(__wasm_simd128__) /* never needed beside SIMD128; kept out of trit.wasm (size) */
 extern const trit_fconv_kernel trit_fconv_f32_dense__scalar;
 #endif
@@ -16,6 +20,9 @@ extern const trit_fconv_kernel trit_fconv_f32_ref;
 const trit_fconv_kernel *const trit_fconv_kernels[] = {
 #if defined(__wasm_simd128__)
     &trit_fconv_f32_dense__wasmsimd,
+#endif
+#if defined(TRIT_X86_AVX2)
+    &trit_fconv_f32_dense__avx2,
 #endif
 #if defined(__SSE2__)
     &trit_fconv_f32_dense__sse2,
