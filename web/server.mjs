@@ -43,12 +43,16 @@ const mimeTypes = {
     '.y4m': 'video/x-yuv4mpeg',
 };
 
-// Cross-origin isolation on every response, so the SDK may run the model on threads (SharedArrayBuffer;
-// js_sdk/README.md "Threads"). Everything the demo loads is same-origin, so nothing else changes.
+// Cross-origin isolation, so the SDK may run the model on threads (SharedArrayBuffer; js_sdk/README.md
+// "Threads"); everything the demo loads is same-origin, so nothing else changes. Only where the browser
+// can honour it: a potentially trustworthy origin (this plain-HTTP server is one on localhost only;
+// elsewhere the browser ignores COOP with a console warning, and the page runs on one thread anyway).
 const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+const trustworthy = (req) => /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|[\w.-]+\.localhost)(:\d+)?$/i.test(req.headers.host ?? '');
+const isolation = (req) => (trustworthy(req) ? ISOLATION : {});
 
 function send(res, status, body, headers = {}) {
-    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...ISOLATION, ...headers });
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...isolation(res.req), ...headers });
     res.end(body);
 }
 
@@ -112,7 +116,7 @@ async function handle(req, res) {
         'Content-Length': found.stat.size,
         'Cache-Control': 'no-cache',
         'X-Content-Type-Options': 'nosniff',
-        ...ISOLATION,
+        ...isolation(req),
     });
     if (req.method === 'HEAD') return res.end();
     const stream = createReadStream(found.file);

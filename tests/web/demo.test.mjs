@@ -536,7 +536,9 @@ describe('images and models', () => {
         await page.waitForSelector('html[data-model="ready"]', { timeout: 30000 });
         await page.waitForFunction(() => document.querySelector('#stat-bytes').dataset.bytes !== undefined);
         const seen = await page.evaluate(() => window.__progress);
-        const wasmFile = path.join(ROOT, 'build/wasm', (await page.textContent('#simd-badge')) === 'SIMD: on' ? 'trit.wasm' : 'trit-nosimd.wasm');
+        const threaded = (await page.textContent('#threads-badge')) !== '1 thread'; // make serve is cross-origin isolated
+        const wasmFile = path.join(ROOT, 'build/wasm', threaded ? 'trit-mt.wasm'
+            : (await page.textContent('#simd-badge')) === 'SIMD: on' ? 'trit.wasm' : 'trit-nosimd.wasm');
         const totals = { 'wasm-progress': statSync(wasmFile).size, 'model-progress': manifest.models[0].bytes };
         for (const [id, values] of Object.entries(seen)) {
             const total = totals[id];
