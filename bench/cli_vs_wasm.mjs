@@ -13,7 +13,7 @@ const median = (a) => a.slice().sort((x, y) => x - y)[a.length >> 1];
 console.log(`| model | CLI median ms | CLI min ms | SDK wasm median ms | SDK wasm min ms | CLI / wasm (median / min) |`);
 console.log('|---|---|---|---|---|---|');
 for (const path of process.argv.slice(2)) {
-    const model = await load(new Uint8Array(readFileSync(path)), { simd: true });
+    const model = await load(new Uint8Array(readFileSync(path)), { simd: true, threads: 1 });
     const dims = model.info.inputs[0].dims.map((d) => (d > 0 ? d : 1));
     const input = new Float32Array(dims.reduce((a, b) => a * b)).map((_, i) => Math.sin(i));
     for (let i = 0; i < 5; i++) await model.run({ data: input, dims });

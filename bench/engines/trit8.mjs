@@ -7,7 +7,7 @@ export const version = 'working tree';
 
 export async function prepare(dir, name) {
     const trit = await import('../../js_sdk/trit.js');
-    const model = await trit.load(new Uint8Array(readFileSync(`${dir}/${name}.8bit.onnx`)), { simd: true });
+    const model = await trit.load(new Uint8Array(readFileSync(`${dir}/${name}.8bit.onnx`)), { simd: true, threads: 1 });
     let last = null;
     return {
         async run(input, dims) {

@@ -11,7 +11,7 @@ export async function prepare(dir, name) {
     if (!base) throw new Error('TRIT_BASE is not set');
     const trit = await import(pathToFileURL(`${base}/js_sdk/trit.js`).href);
     const wasm = new Uint8Array(readFileSync(`${base}/build/wasm/trit.wasm`));
-    const model = await trit.load(new Uint8Array(readFileSync(`${dir}/${name}.onnx`)), { simd: true, wasm });
+    const model = await trit.load(new Uint8Array(readFileSync(`${dir}/${name}.onnx`)), { simd: true, wasm, threads: 1 });
     return {
         async run(input, dims) {
             const out = await model.run({ data: input, dims });
