@@ -322,7 +322,8 @@ async function startThreads(e, h, module, count) {
       });
       worker.post({ module, memory: e.memory, pool, index, stack: x.trit_wasm_threads_stack(pool, index) });
     })));
-    e.check(x.trit_wasm_threads_attach(h, pool), h);
+    // the model's thread may sleep while workers finish, except on a page's main thread (wait traps there)
+    e.check(x.trit_wasm_threads_attach(h, pool, typeof document === 'undefined' ? 1 : 0), h);
     return { workers, pool };
   } catch (err) {
     x.trit_wasm_threads_stop(pool);

@@ -20,9 +20,12 @@ TRIT_EXPORT(trit_wasm_threads_stack) void *trit_wasm_threads_stack(trit_threads 
     return trit_threads_stack_top(pool, index);
 }
 
-/* Split the model's steps over the pool from its next run on (own memory reserved first). */
-TRIT_EXPORT(trit_wasm_threads_attach) int trit_wasm_threads_attach(trit_model *model, trit_threads *pool) {
+/* Split the model's steps over the pool from its next run on (own memory reserved first).
+ * `caller_may_wait`: the thread running the model may block in memory.atomic.wait32 (not a page's
+ * main thread). */
+TRIT_EXPORT(trit_wasm_threads_attach) int trit_wasm_threads_attach(trit_model *model, trit_threads *pool, int caller_may_wait) {
     if (!model || !pool) return TRIT_ERROR_ARGUMENT;
+    trit_threads_caller_may_wait(pool, caller_may_wait);
     trit_status status = trit_threads_reserve(pool, model->steps, model->step_count);
     if (status == TRIT_OK) trit_exec_threads = pool;
     return status;

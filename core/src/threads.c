@@ -36,6 +36,8 @@ struct trit_threads {
     _Atomic int32_t sleepers;    /* workers inside memory.atomic.wait32 */
     _Atomic int32_t quit;
     _Atomic int32_t remaining;   /* units of the current job not yet computed */
+    _Atomic int32_t caller_sleeping; /* the caller is in memory.atomic.wait32 on `remaining` */
+    int caller_may_wait;         /* not on a page's main thread, where wait traps */
     _Atomic uint64_t claim;      /* generation << 32 | next unit: a chunk is taken by one compare-exchange */
     int workers;
     job job;
@@ -107,7 +109,8 @@ static void take_chunks(trit_threads *p, const job *j, uint32_t generation, unsi
         if (!atomic_compare_exchange_weak(&p->claim, &c, c + n)) continue; /* c now holds the current value */
         if (j->run_range) j->run_range(j->shape, j->packed, j->bias, &j->e, j->y, j->scratch, own, (int)next, (int)(next + n));
         else j->prepare_range(j->shape, j->packed, j->x, j->scratch, own, (int)next, (int)(next + n));
-        atomic_fetch_sub(&p->remaining, (int32_t)n);
+        if (atomic_fetch_sub(&p->remaining, (int32_t)n) == (int32_t)n && atomic_load(&p->caller_sleeping))
+            __builtin_wasm_memory_atomic_notify((int32_t *)&p->remaining, 1);
         c = atomic_load(&p->claim);
     }
 }
@@ -155,9 +158,22 @@ static void run_job(trit_threads *p, job *j, uint32_t units) {
     atomic_store(&p->claim, (uint64_t)generation << 32);
     publish(p, generation);
     take_chunks(p, j, generation, p->own);
-    while (atomic_load(&p->remaining) > 0) {
+    /* The rest is in workers' hands: spin a little, then (where allowed) sleep until the last one is
+     * done, so a worker the OS has descheduled can have this core. */
+    for (int i = 0; i < SPIN_BEFORE_SLEEP && atomic_load(&p->remaining) > 0; i++) {
     }
+    if (!p->caller_may_wait) {
+        while (atomic_load(&p->remaining) > 0) {
+        }
+        return;
+    }
+    atomic_store(&p->caller_sleeping, 1);
+    for (int32_t r; (r = atomic_load(&p->remaining)) > 0;)
+        __builtin_wasm_memory_atomic_wait32((int32_t *)&p->remaining, r, 1000000); /* 1 ms at most */
+    atomic_store(&p->caller_sleeping, 0);
 }
+
+void trit_threads_caller_may_wait(trit_threads *p, int may_wait) { p->caller_may_wait = may_wait; }
 
 int trit_threads_step(const step *s, const float *x, const float *bias, const trit_epilogue *e, float *y, void *scratch) {
     trit_threads *p = trit_exec_threads;

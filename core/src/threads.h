@@ -11,8 +11,9 @@
  * that is slow to wake (another process has the core) costs nothing: the others take its chunks.
  *
  * Workers never allocate and never fail; they spin briefly on the job counter after a job, then
- * sleep (memory.atomic.wait32) until the next. The caller never blocks in a wait (a browser page's
- * main thread may not): it spins until the last chunk is done. */
+ * sleep (memory.atomic.wait32) until the next. The caller spins briefly for the last chunks, then
+ * sleeps on the count of units left (so a descheduled worker can have its core) -- except on a
+ * browser page's main thread, where memory.atomic.wait32 traps: there it spins. */
 #ifndef TRIT_THREADS_H
 #define TRIT_THREADS_H
 
@@ -37,6 +38,9 @@ void *trit_threads_stack_top(trit_threads *pool, int index);
 /* Makes room for the own memory every split step of `steps` needs per thread (tconv_i8_dense's
  * sums); TRIT_ERROR_MEMORY when that cannot be allocated. */
 trit_status trit_threads_reserve(trit_threads *pool, const step *steps, size_t count);
+/* Whether the thread that runs the model may block in memory.atomic.wait32 (not on a page's main
+ * thread); default 0: it only spins. */
+void trit_threads_caller_may_wait(trit_threads *pool, int may_wait);
 /* A worker's life: take chunks of each job until trit_threads_stop. */
 void trit_threads_worker(trit_threads *pool, int index);
 /* Wakes every worker to return from trit_threads_worker (the pool stays allocated). */
