@@ -7,6 +7,8 @@
 // cores), in blocks: per model, BLOCKS rounds of [every engine: open a page, load, 5 warm-up runs,
 // RUNS timed runs, close], so slow drifts of the machine's load land on every engine alike. Median and
 // min over all timed runs of an engine; the top-1 index of each engine's output is checked equal.
+// Every engine runs in a dedicated (classic) Worker of its page, as a page that stays responsive runs
+// a model (the demo's web/worker.js); THREADS_BENCH_IN=page runs them on the page's main thread.
 // Usage: node bench/threads.mjs MODEL_DIR [RUNS] [BLOCKS] [OUT.md]  (make bench runs it after e2e.mjs)
 import { createServer } from 'node:http';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const [dir = 'build/bench/models', runsArg = '10', blocksArg = '3', outPath] = process.argv.slice(2);
 const RUNS = Number(runsArg), BLOCKS = Number(blocksArg), WARMUP = 5;
+const IN_PAGE = process.env.THREADS_BENCH_IN === 'page';
 const root = resolve(new URL('..', import.meta.url).pathname);
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const versionOf = (pkg) => JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version;
@@ -41,14 +44,15 @@ const engines = [
 ];
 
 // ---- the page side: one engine, one model -----------------------------------------------------------
-// Runs in the page (page.evaluate): loads, warms up, times `runs` runs; → { loadMs, times, top, note }.
+// Runs in the page or in a Worker of it: loads, warms up, times `runs` runs; → { loadMs, times, top, note }.
 async function inPage({ engine, model, runs, warmup }) {
     const base = `${location.origin}`, dirUrl = `${base}/${model.dir}`;
     const input = new Float32Array(model.dims.reduce((a, b) => a * b, 1));
     for (let i = 0; i < input.length; i++) input[i] = Math.sin(i * 0.013) * 1.5;
     const argmax = (y) => y.indexOf(Math.max(...y));
-    const script = (src) => new Promise((ok, no) => document.head.append(Object.assign(document.createElement('script'),
-        { src, onload: ok, onerror: () => no(new Error(`cannot load ${src}`)) })));
+    const script = (src) => typeof document === 'undefined' ? importScripts(src)
+        : new Promise((ok, no) => document.head.append(Object.assign(document.createElement('script'),
+            { src, onload: ok, onerror: () => no(new Error(`cannot load ${src}`)) })));
     let run, note = '';
     const t0 = performance.now();
     if (engine === 'trit1' || engine === 'trit2') {
@@ -177,7 +181,17 @@ for (const [name, label] of models) {
             page.on('pageerror', (e) => errors.push(e.message));
             try {
                 await page.goto(`${origin}/`);
-                const out = await page.evaluate(inPage, { engine, model, runs: RUNS, warmup: WARMUP });
+                const args = { engine, model, runs: RUNS, warmup: WARMUP };
+                const out = IN_PAGE ? await page.evaluate(inPage, args) : await page.evaluate(({ source, args }) => {
+                    const code = `const inPage = ${source};\nonmessage = async ({ data }) => postMessage(await inPage(data).catch((e) => ({ error: String(e && e.stack || e) })));`;
+                    const w = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
+                    return new Promise((done) => {
+                        w.onmessage = ({ data }) => { w.terminate(); done(data); };
+                        w.onerror = (e) => done({ error: e.message });
+                        w.postMessage(args);
+                    });
+                }, { source: inPage.toString(), args });
+                if (out.error) throw new Error(out.error);
                 r[engine].times.push(...out.times);
                 r[engine].loads.push(out.loadMs);
                 r[engine].tops.add(out.top);
@@ -204,7 +218,8 @@ const fmt = (v) => v.toFixed(2);
 const lines = [];
 lines.push(`Run: \`node bench/threads.mjs ${dir} ${RUNS} ${BLOCKS}\` on ${new Date().toISOString()}; headless Chromium ${version}, `
     + `cross-origin isolated (COOP/COEP), ${os.cpus().length} logical CPUs (${os.cpus()[0]?.model?.trim()}); per model ${BLOCKS} blocks `
-    + `x (each engine alone in a fresh page: load, ${WARMUP} warm-up runs, ${RUNS} timed runs). Load average (1 / 5 / 15 min) before: `
+    + `x (each engine alone in a fresh page, ${IN_PAGE ? "on the page's main thread" : 'in a dedicated Worker'}: load, ${WARMUP} warm-up runs, `
+    + `${RUNS} timed runs). Load average (1 / 5 / 15 min) before: `
     + `${loadBefore.map((v) => v.toFixed(1)).join(' / ')}, after: ${loadAfter.map((v) => v.toFixed(1)).join(' / ')} on ${os.cpus().length} CPUs `
     + '(other jobs share this machine: minima are the least disturbed runs).');
 lines.push('');

@@ -1,4 +1,4 @@
-// Threads (issue 17): load(source, { threads }) on trit-mt.wasm. Every shipped model gives bit-identical
+// Threads (issue 17): load(source, { threads }) on trit-mt.wasm. Every shipped model and the 224² ResNet-18s give bit-identical
 // outputs on 1, 2 and 3 threads in Node (worker_threads) and in headless Chromium (page and module
 // Worker, cross-origin isolated); the option is validated; without cross-origin isolation, SIMD or
 // the threaded build the model runs on 1 thread and info.threadsReason says why. No timing here:
@@ -55,14 +55,17 @@ test('every shipped model: 1, 2 and 3 threads give bit-identical outputs in Node
   }
 });
 
-test('the benchmark ResNet-18s (224², triples and sparse kernels, float stem), when built: 1, 2 and 3 threads bit-identical', async (t) => {
-  const dir = join(root, 'build', 'bench', 'models');
-  const files = ['resnet18_z50.onnx', 'resnet18_z85.onnx', 'resnet18_z50.8bit.onnx'].filter((f) => existsSync(join(dir, f)));
-  if (!files.length) return t.skip('no build/bench/models (make bench builds them)');
+// The shipped ResNet-20s' convs are below the size threads split (core/src/threads.c SPLIT_MIN_MACS):
+// these 224² ResNet-18s are what runs split (the cross-check ones always, the benchmark ones when built).
+test('ResNet-18s at 224² (float convs, ternary sparse / triples / 8-bit kernels, split prepare): 1, 2 and 3 threads bit-identical', async () => {
+  const bench = join(root, 'build', 'bench', 'models');
+  const files = [join(root, 'build', 'crosscheck', 'resnet18_ternary', 'model.onnx'), join(root, 'build', 'crosscheck', 'resnet18_float', 'model.onnx'),
+    ...['resnet18_z50.onnx', 'resnet18_z85.onnx', 'resnet18_z50.8bit.onnx'].map((f) => join(bench, f))].filter((f) => existsSync(f));
+  assert.ok(files.length >= 2, 'the cross-check models (make test-js builds them)');
   for (const file of files) {
     const outs = [];
     for (const threads of [1, 2, 3]) {
-      const model = await load(join(dir, file), { threads });
+      const model = await load(file, { threads });
       assert.equal(model.info.threads, threads);
       outs.push(bytesOf(await model.run(inputFor(model.info, 7))));
       model.dispose();
@@ -165,7 +168,7 @@ async function inBrowser(models) {
   const out = { isolated: globalThis.crossOriginIsolated, auto: null, runs: {} };
   for (const file of models) {
     for (const threads of [1, 2, 3]) {
-      const model = await load(`${base}/models/${file}`, { threads });
+      const model = await load(`${base}/${file}`, { threads });
       const { dims } = model.info.inputs[0], n = dims.reduce((a, b) => a * b, 1);
       const prints = [model.info.threads];
       for (let seed = 1; seed <= 2; seed++) {
@@ -177,7 +180,7 @@ async function inBrowser(models) {
       model.dispose();
     }
   }
-  const auto = await load(`${base}/models/${models[0]}`);
+  const auto = await load(`${base}/${models[0]}`);
   out.auto = [auto.info.threads, auto.info.threadsReason];
   auto.dispose();
   return out;
@@ -185,12 +188,14 @@ async function inBrowser(models) {
 
 test('Chromium, cross-origin isolated: 1, 2 and 3 threads bit-identical to Node, in the page and in a Worker; not isolated: 1 thread and why', async (t) => {
   if (!chromium || !existsSync(CHROMIUM)) return t.skip(`needs playwright-core and ${CHROMIUM} (make deps)`);
-  const models = ['resnet20-ttq.onnx', 'resnet20-ttq-8bit.onnx'].filter((f) => shipped.includes(f));
+  // a shipped ResNet-20 (its convs run whole) and a 224² ResNet-18 (split among the threads)
+  const models = ['models/resnet20-ttq.onnx', 'models/resnet20-ttq-8bit.onnx', 'build/crosscheck/resnet18_ternary/model.onnx']
+    .filter((f) => existsSync(join(root, f)));
   // Node's fingerprints
   const expected = {};
   for (const file of models) {
     for (const threads of [1, 2, 3]) {
-      const model = await load(join(root, 'models', file), { threads });
+      const model = await load(join(root, file), { threads });
       const { dims } = model.info.inputs[0], n = dims.reduce((a, b) => a * b, 1), prints = [threads];
       for (let seed = 1; seed <= 2; seed++) {
         const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 * seed) * 2);
