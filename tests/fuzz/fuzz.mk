@@ -4,7 +4,8 @@
 #   make fuzz                 every target for FUZZ_SECONDS each (default 600), one after another,
 #                             niced; the corpus grows in build/fuzz/corpus/<target>
 #   make test-fuzz-smoke      replay tests/fuzz/regressions/<target>/* (not pending/), then each target
-#                             for FUZZ_SMOKE_SECONDS (default 20) from the seeds (part of `make test`)
+#                             for FUZZ_SMOKE_SECONDS from the seeds (part of `make test`: 10 s each, ~1e5
+#                             model executions; 20 s under `make test-full`)
 #   make fuzz-seeds           regenerate the seed corpora only
 #
 # The reliability tests (tests/reliability/) have their own fragment, included first (the seeds
@@ -16,7 +17,7 @@ TEST_TARGETS += test-reliability test-fuzz-smoke test-valgrind
 
 FUZZ_CC ?= clang-14
 FUZZ_SECONDS ?= 600
-FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_SMOKE_SECONDS ?= $(if $(filter 1,$(TRIT_TEST_FULL)),20,10)
 FUZZ_TARGETS := pb model image
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_SANITIZE := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all

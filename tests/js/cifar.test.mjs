@@ -6,14 +6,15 @@
 //   make test-full  (TRIT_TEST_FULL=1) every model on all 10,000.
 // Needs ../shared/data/cifar10 (skipped with a message without it). TRIT_CIFAR_MODEL=path[,path...]
 // checks those models instead (e.g. one still training), all on the 10,000. Time: ~5 ms per image per
-// model in trit.wasm; `trit eval` runs in its own process meanwhile (the other core).
+// model in trit.wasm; `trit eval` runs in its own process meanwhile (the other core), through
+// scripts/cached-eval.sh: tests/models/test_shipped.py reuses its output (same binary, model, images).
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { before, describe, test } from 'node:test';
 
-import { cifarTest, have, root, trit } from './helpers.mjs';
+import { cifarTest, have, root, tritEvalCached } from './helpers.mjs';
 
 const { load } = await import('../../js_sdk/trit.js');
 const modelDir = join(root, 'models');
@@ -70,7 +71,7 @@ describe('CIFAR-10 test accuracy through the SDK equals `trit eval`', () => {
       assert.ok(have(modelPath), `${modelPath} is not present`);
       assert.equal(files.length, TEST_IMAGES, `${cifarTest} should hold the ${TEST_IMAGES} test JPEGs`);
       const images = all ? files : files.filter((f) => f.subset);
-      const nativeRun = trit('eval', modelPath, cifarTest, '--json', ...(all ? [] : ['--limit', String(images.length)]));
+      const nativeRun = tritEvalCached(modelPath, cifarTest, '--json', ...(all ? [] : ['--limit', String(images.length)]));
       nativeRun.catch(() => {}); // meanwhile, in its own process
       const model = await load(modelPath);
       const labels = model.info.labels;

@@ -30,6 +30,19 @@ export async function trit(...args) {
   }
 }
 
+/** `trit eval MODEL DIR ...ARGS` through scripts/cached-eval.sh: tests/models/test_shipped.py needs the same
+ * native evaluation of the same binary, model and images, so the first of the two suites runs it and the other
+ * reuses its output (kept in build/eval-cache/ under the hashes of binary, model, arguments and image list). */
+export async function tritEvalCached(model, dir, ...args) {
+  const script = join(root, 'scripts', 'cached-eval.sh');
+  try {
+    const { stdout } = await run('bash', [script, cli, model, dir, ...args], { maxBuffer: 512 << 20 });
+    return stdout;
+  } catch (e) {
+    throw new Error(`${script} ${cli} ${model} ${dir} ${args.join(' ')}: ${e.code ?? ''} ${(e.stderr ?? e.message).trim().slice(-2000)}`, { cause: e });
+  }
+}
+
 export const tempDir = (name) => mkdtemp(join(tmpdir(), `trit-js-${name}-`));
 
 /** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */

@@ -8,10 +8,11 @@
 // The generated images are small (8-63 px a side; the engine resizes them to the model's input).
 // Time, measured on an idle core: ResNet-18 costs ~0.17 s (float) and ~0.08 s (ternary) per image in
 // trit.wasm, ~0.6 s and ~0.3 s in trit-nosimd.wasm, ~0.2 s native; about 4-5 CPU-minutes for the file
-// with every image. So in `make test` the large models (input above 64x64: the ResNet-18s) run the
-// non-SIMD build on every 5th image only (44: every generated kind -- PNG RGB/RGBA, baseline and
-// progressive JPEG, 4:2:0 and 4:4:4, grayscale -- and 2 CIFAR images per class); their SIMD build, and
-// both builds of the ResNet-20s, take all 220. `make test-full` (TRIT_TEST_FULL=1) runs all everywhere.
+// with every image. So in `make test` the large models (input above 64x64: the ResNet-18s) take every
+// 5th image only, in both builds and in `trit classify` (44: every generated kind -- PNG RGB/RGBA,
+// baseline and progressive JPEG, 4:2:0 and 4:4:4, grayscale -- and 2 CIFAR images per class); both
+// builds of the ResNet-20s take all 220 (the decoders and the preprocessing are the same code for every
+// model). `make test-full` (TRIT_TEST_FULL=1) runs all 220 everywhere.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
@@ -31,12 +32,16 @@ const RANDOM_INPUTS = 3; // raw tensors for run(), besides the cross-check input
 // Below this a float32 probability has few significant bits left (subnormals start at 1.2e-38).
 const LOG_FLOOR = 1e-30;
 const FULL = process.env.TRIT_TEST_FULL === '1';
-const LARGE_INPUT = 3 * 64 * 64; // elements: above this, a model's non-SIMD classify takes every STRIDE-th image
+const LARGE_INPUT = 3 * 64 * 64; // elements: above this, a model's classify takes every STRIDE-th image (make test)
 const STRIDE = 5;
 
 // tests/crosscheck/make_models.py writes <name>/model.onnx and test_data_set_0/{input,output}_0.pb (PyTorch's).
 const models = have(crosscheck) ? readdirSync(crosscheck).filter((d) => have(join(crosscheck, d, 'model.onnx'))).sort() : [];
 const manifestOf = (name) => JSON.parse(readFileSync(join(crosscheck, 'manifest.json'), 'utf8'))[name];
+const isLarge = (name) => (manifestOf(name)?.input ?? []).reduce((a, b) => a * b, 1) > LARGE_INPUT;
+// the images a model is compared on: every STRIDE-th for a large model in `make test`, else all
+const fewer = (name) => isLarge(name) && !FULL;
+const imagesOf = (name) => (fewer(name) ? images.filter((_, i) => i % STRIDE === 0) : images);
 
 let images, dir;
 const nativeClassify = new Map(); // model name -> Promise of `trit classify --json` stdout
@@ -58,7 +63,7 @@ before(async () => {
   let chain = Promise.resolve();
   for (const name of models) {
     const classes = String(manifest[name].output.at(-1));
-    const stdout = chain.then(() => trit('classify', join(crosscheck, name, 'model.onnx'), ...images.map((i) => i.file), '--top', classes, '--json'));
+    const stdout = chain.then(() => trit('classify', join(crosscheck, name, 'model.onnx'), ...imagesOf(name).map((i) => i.file), '--top', classes, '--json'));
     stdout.catch(() => {}); // awaited (and reported) by the model's tests
     chain = stdout.catch(() => {});
     nativeClassify.set(name, stdout);
@@ -106,21 +111,19 @@ for (const name of models) {
       classes = info.outputShape.at(-1);
       probe.dispose();
       native = JSON.parse(await nativeClassify.get(name));
-      assert.equal(native.length, images.length);
+      assert.equal(native.length, imagesOf(name).length);
       assert.equal(native[0].top.length, classes);
     });
 
-    const large = have(crosscheck) && (manifestOf(name)?.input ?? []).reduce((a, b) => a * b, 1) > LARGE_INPUT;
+    const some = fewer(name);
     for (const simd of [true, false]) {
-      const fewer = large && !simd && !FULL;
-      const what = fewer ? `every ${STRIDE}th of the ${MIN_IMAGES}+ images (all: make test-full)` : `${MIN_IMAGES}+ images`;
+      const what = some ? `every ${STRIDE}th of the ${MIN_IMAGES}+ images (all: make test-full)` : `${MIN_IMAGES}+ images`;
       test(`classify on ${what} equals \`trit classify\` (simd: ${simd})`, async (t) => {
         const model = await load(path, { simd });
         assert.equal(model.info.simd, simd);
         const started = performance.now();
         let probability = 0, log = 0, identical = 0, compared = 0;
-        for (const [i, image] of images.entries()) {
-          if (fewer && i % STRIDE) continue;
+        for (const [i, image] of imagesOf(name).entries()) {
           compared++;
           assert.equal(basename(native[i].file), basename(image.file));
           const worst = compareScores(await model.classify(image.bytes, { topK: classes }), native[i].top, image.file);
@@ -130,7 +133,7 @@ for (const name of models) {
         }
         const ms = (performance.now() - started) / compared;
         model.dispose();
-        assert.ok(compared >= (fewer ? Math.floor(MIN_IMAGES / STRIDE) : MIN_IMAGES), `${compared} images compared`);
+        assert.ok(compared >= (some ? Math.floor(MIN_IMAGES / STRIDE) : MIN_IMAGES), `${compared} images compared`);
         t.diagnostic(`${compared} images x ${classes} classes, top-1 equal, ${identical} bit-identical; largest `
           + `probability difference ${probability.toExponential(2)}, log-probability ${log.toExponential(2)} relative; `
           + `${ms.toFixed(1)} ms per image`);

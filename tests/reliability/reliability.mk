@@ -5,7 +5,11 @@
 #                           (LeakSanitizer on), plus the JS boundary tests when the wasm SDK is built
 #   make test-valgrind      under valgrind memcheck (no sanitizers): core.mk's C unit tests
 #                           ($(C_TESTS)), the reliability tests (fewer random flips and inferences:
-#                           valgrind is ~30x slower) and the fuzz regression files
+#                           valgrind is ~30x slower) and the fuzz regression files. The three kernel
+#                           sweeps (test_tconv, test_tconv_i8, test_fgemm) take their fixed layer shapes
+#                           and VALGRIND_SWEEP_CASES of their random cases (make test: 40, the first 40 of
+#                           the same stream; all 300/300/400 under make test-full, and always in test-c
+#                           and test-c-sanitize)
 
 RELIABILITY_CC ?= gcc
 RELIABILITY_DIR := $(BUILD)/reliability
@@ -23,6 +27,8 @@ RELIABILITY_ASAN_BINARIES := $(addprefix $(RELIABILITY_DIR)/asan/,$(RELIABILITY_
 RELIABILITY_PLAIN_BINARIES := $(addprefix $(RELIABILITY_DIR)/plain/,$(RELIABILITY_TESTS))
 # Allocation-failure points and corruptions are many; under valgrind each run is ~30x slower, so the
 # valgrind run uses fewer random flips and inferences (the prefixes and allocation points stay all).
+# random cases of the kernel sweeps under valgrind (empty: each test's own default, all of them)
+VALGRIND_SWEEP_CASES ?= $(if $(filter 1,$(TRIT_TEST_FULL)),,40)
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
             --show-leak-kinds=definite,indirect --track-origins=yes
 
@@ -77,7 +83,8 @@ test-reliability: test-reliability-c test-reliability-js
 # test_cli (one of $(C_TESTS)) runs the CLI binary, as test-c does.
 test-valgrind: $(RELIABILITY_PLAIN_BINARIES) $(RELIABILITY_MODELS_STAMP) fuzz-replay-valgrind $(C_TESTS) $(NATIVE)/trit
 	@set -e; for t in $(C_TESTS); do \
-	  echo "--- $$t (valgrind memcheck)"; $(VALGRIND) $$t || exit 1; \
+	  case $$t in */test_tconv|*/test_tconv_i8|*/test_fgemm) args="$(VALGRIND_SWEEP_CASES)";; *) args=;; esac; \
+	  echo "--- $$t $$args (valgrind memcheck)"; $(VALGRIND) $$t $$args || exit 1; \
 	done; \
 	for t in $(RELIABILITY_TESTS); do \
 	  echo "--- $$t (valgrind memcheck)"; \
