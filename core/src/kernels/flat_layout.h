@@ -12,6 +12,7 @@
 
 #include "../alloc.h"
 #include "../ops/ops.h"
+#include "load_time.h"
 
 /* Geometry of the padded, phase-split input copy. */
 typedef struct sp_geometry {
@@ -44,6 +45,14 @@ static inline int SP_NAME(geometry)(const trit_conv_shape *s, sp_geometry *g) {
     return 1;
 }
 
+/* Offset of tap (dy, dx) within one channel of the flat layout (the kernels' packing, at load). */
+TRIT_LOAD_TIME static inline size_t SP_NAME(tap_offset)(const trit_conv_shape *s, const sp_geometry *g, int tap) {
+    const size_t dy = (size_t)(tap / s->kernel_w) * (size_t)s->dilation_h;
+    const size_t dx = (size_t)(tap % s->kernel_w) * (size_t)s->dilation_w;
+    const size_t phase = (dy % (size_t)s->stride_h) * (size_t)s->stride_w + dx % (size_t)s->stride_w;
+    return phase * g->phase_size + (dy / (size_t)s->stride_h) * g->wq + dx / (size_t)s->stride_w;
+}
+
 /* Where vector v of a tile lands in y: a whole-vector store, or lane by lane at the edges. */
 typedef struct sp_target {
     int32_t whole;               /* all 4 lanes in one output row */
@@ -63,6 +72,16 @@ static inline size_t SP_NAME(flat_scratch_size)(const trit_conv_shape *s) {
     if (!trit_size_mul(g.flat_count / 4, sizeof(sp_target), &targets)) return 0;
     if (!trit_size_add(SP_NAME(targets_offset)(&g), targets, &total)) return 0;
     return total;
+}
+
+/* A stride-1 row of the copy is row[j] = xrow[j - first] for j in [begin, end), padding elsewhere:
+ * returns first (= pad_left), with begin and end clamped to the row's wq columns. */
+static inline long SP_NAME(row_span)(const trit_conv_shape *s, const sp_geometry *g, long *begin, long *end) {
+    const long first = s->pad_left;
+    *begin = first < 0 ? 0 : first, *end = first + s->in_w;
+    if (*end > (long)g->wq) *end = (long)g->wq;
+    if (*begin > *end) *begin = *end;
+    return first;
 }
 
 /* Copies rows [row_begin, row_end) of every phase plane of one image into the padded, phase-split
@@ -86,10 +105,8 @@ static inline void SP_NAME(fill_rows)(const trit_conv_shape *s, const sp_geometr
                     const float *xrow = xc + (size_t)iy * (size_t)s->in_w;
                     if (sw == 1) {
                         /* contiguous: pad, one copy, pad */
-                        const long first = s->pad_left; /* row[j] = xrow[j - first] */
-                        long begin = first < 0 ? 0 : first, end = first + s->in_w;
-                        if (end > (long)g->wq) end = (long)g->wq;
-                        if (begin > end) begin = end;
+                        long begin, end;
+                        const long first = SP_NAME(row_span)(s, g, &begin, &end); /* row[j] = xrow[j - first] */
                         for (long j = 0; j < begin; j++) row[j] = pad;
                         if (end > begin) memcpy(row + begin, xrow + (begin - first), (size_t)(end - begin) * sizeof(float));
                         for (long j = end; j < (long)g->wq; j++) row[j] = pad;

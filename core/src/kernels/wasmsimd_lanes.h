@@ -1,5 +1,6 @@
 /* 4 float lanes on wasm SIMD128: the SP_ macros that the kernel bodies (tconv_sparse_impl.h,
- * fconv_dense_impl.h, fgemm_n16_impl.h, tconv_i8_sparse_impl.h) expect. The *__wasmsimd.c variants
+ * fconv_dense_impl.h, fgemm_n16_impl.h, tconv_i8_sparse_impl.h) expect, and the int16 / int32 lanes
+ * of the int8 bodies (tconv_i8_sparse_impl.h, tconv_i8_dense_impl.h). The *__wasmsimd.c variants
  * include it; the build compiles them only into trit.wasm (wasm/wasm.mk). Include once per
  * translation unit, after defining SP_NAME. */
 #ifndef TRIT_WASMSIMD_LANES_H
@@ -19,5 +20,19 @@
 /* pmax(a, b) = a < b ? b : a; pmin(a, b) = b < a ? b : a: NaN in v stays, like the reference */
 #define SP_CLAMP_LOW(v, lo) wasm_f32x4_pmax((v), (lo))
 #define SP_CLAMP_HIGH(v, hi) wasm_f32x4_pmin((v), (hi))
+
+#define I16_VEC v128_t
+#define I16_ZERO() wasm_i16x8_const_splat(0)
+#define I16_ADD8(a, p) wasm_i16x8_add((a), wasm_i16x8_load8x8(p))
+#define I16_SUB8(a, p) wasm_i16x8_sub((a), wasm_i16x8_load8x8(p))
+#define I32_VEC v128_t
+#define I32_ZERO() wasm_i32x4_const_splat(0)
+#define I32_SPLAT(v) wasm_i32x4_splat(v)
+#define I32_ADD wasm_i32x4_add
+#define I32_WIDEN_LOW(a) wasm_i32x4_extend_low_i16x8(a)
+#define I32_WIDEN_HIGH(a) wasm_i32x4_extend_high_i16x8(a)
+#define I32_TO_F32(v) wasm_f32x4_convert_i32x4(v)
+/* f32x4 of (the 4 int32 at p + c): tconv_i8_dense_impl.h */
+#define I32X4_LOAD_F32(p, c) wasm_f32x4_convert_i32x4(wasm_i32x4_add(wasm_v128_load(p), wasm_i32x4_splat(c)))
 
 #endif

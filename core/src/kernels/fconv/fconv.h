@@ -8,14 +8,7 @@
 #include <stddef.h>
 
 #include "../../ops/ops.h"
-
-#ifndef TRIT_SPLIT /* the work-splitting entries as the list shows them (see tconv.h) */
-#if defined(__wasm__) && !defined(TRIT_THREADS)
-#define TRIT_SPLIT(entry) (0 ? (entry) : NULL)
-#else
-#define TRIT_SPLIT(entry) (entry)
-#endif
-#endif
+#include "../split_entries.h"
 
 typedef struct trit_fconv_kernel {
     const char *name; /* e.g. "fconv_f32_dense__wasmsimd" */

@@ -185,3 +185,9 @@ static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const flo
         SP_NAME(run_range_g)(s, &g, packed, bias, &en, y + (size_t)n * out_image, scratch, 0, (int)((g.flat_count + SP_TILE - 1) / SP_TILE));
     }
 }
+
+/* The variant's list entry after its name (fconv.h): `supports` is SP_NAME(supports), or the AVX2 file's
+ * wrapper that asks the CPU first. */
+#define SP_KERNEL_ENTRIES(supports)                                                                     \
+    supports, SP_NAME(packed_size), SP_NAME(pack), SP_NAME(scratch_size), SP_NAME(run), TRIT_SPLIT(SP_NAME(prepare)), \
+        TRIT_SPLIT(SP_NAME(range_units)), TRIT_SPLIT(SP_NAME(run_range))

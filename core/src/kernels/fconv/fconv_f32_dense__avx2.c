@@ -17,9 +17,5 @@ static int fdense_avx2_supports_here(const trit_conv_shape *s) {
     return trit_x86_has_avx2() && fdense_avx2_supports(s);
 }
 
-const trit_fconv_kernel trit_fconv_f32_dense__avx2 = {
-    "fconv_f32_dense__avx2", fdense_avx2_supports_here, fdense_avx2_packed_size,
-    fdense_avx2_pack,       fdense_avx2_scratch_size,  fdense_avx2_run,
-    TRIT_SPLIT(fdense_avx2_prepare), TRIT_SPLIT(fdense_avx2_range_units), TRIT_SPLIT(fdense_avx2_run_range),
-};
+const trit_fconv_kernel trit_fconv_f32_dense__avx2 = {"fconv_f32_dense__avx2", SP_KERNEL_ENTRIES(fdense_avx2_supports_here)};
 #endif

@@ -16,9 +16,5 @@
 #include "../scalar_lanes.h"
 #include "fconv_dense_impl.h"
 
-const trit_fconv_kernel trit_fconv_f32_dense__scalar = {
-    "fconv_f32_dense__scalar", fdense_scalar_supports,     fdense_scalar_packed_size,
-    fdense_scalar_pack,        fdense_scalar_scratch_size, fdense_scalar_run,
-    TRIT_SPLIT(fdense_scalar_prepare), TRIT_SPLIT(fdense_scalar_range_units), TRIT_SPLIT(fdense_scalar_run_range),
-};
+const trit_fconv_kernel trit_fconv_f32_dense__scalar = {"fconv_f32_dense__scalar", SP_KERNEL_ENTRIES(fdense_scalar_supports)};
 #endif

@@ -7,9 +7,5 @@
 #include "../sse2_lanes.h"
 #include "fconv_dense_impl.h"
 
-const trit_fconv_kernel trit_fconv_f32_dense__sse2 = {
-    "fconv_f32_dense__sse2", fdense_sse2_supports,     fdense_sse2_packed_size,
-    fdense_sse2_pack,      fdense_sse2_scratch_size, fdense_sse2_run,
-    TRIT_SPLIT(fdense_sse2_prepare), TRIT_SPLIT(fdense_sse2_range_units), TRIT_SPLIT(fdense_sse2_run_range),
-};
+const trit_fconv_kernel trit_fconv_f32_dense__sse2 = {"fconv_f32_dense__sse2", SP_KERNEL_ENTRIES(fdense_sse2_supports)};
 #endif

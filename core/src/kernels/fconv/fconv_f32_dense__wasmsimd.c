@@ -7,9 +7,5 @@
 #include "../wasmsimd_lanes.h"
 #include "fconv_dense_impl.h"
 
-const trit_fconv_kernel trit_fconv_f32_dense__wasmsimd = {
-    "fconv_f32_dense__wasmsimd", fdense_wasmsimd_supports,     fdense_wasmsimd_packed_size,
-    fdense_wasmsimd_pack,      fdense_wasmsimd_scratch_size, fdense_wasmsimd_run,
-    TRIT_SPLIT(fdense_wasmsimd_prepare), TRIT_SPLIT(fdense_wasmsimd_range_units), TRIT_SPLIT(fdense_wasmsimd_run_range),
-};
+const trit_fconv_kernel trit_fconv_f32_dense__wasmsimd = {"fconv_f32_dense__wasmsimd", SP_KERNEL_ENTRIES(fdense_wasmsimd_supports)};
 #endif

@@ -12,17 +12,7 @@
 #include <stddef.h>
 
 #include "../../ops/ops.h"
-
-/* A variant's work-splitting entries (below) as its list shows them: left out (NULL) of the
- * single-threaded wasm builds, where nothing splits, so their code lives only inlined in run() there
- * and trit.wasm does not grow for them; every other build (native, trit-mt.wasm) lists them. */
-#ifndef TRIT_SPLIT
-#if defined(__wasm__) && !defined(TRIT_THREADS)
-#define TRIT_SPLIT(entry) (0 ? (entry) : NULL)
-#else
-#define TRIT_SPLIT(entry) (entry)
-#endif
-#endif
+#include "../split_entries.h"
 
 typedef struct trit_tconv_kernel {
     const char *name; /* e.g. "tconv_f32_sparse__wasmsimd", the symbol's own name */
@@ -54,6 +44,27 @@ typedef struct trit_tconv_kernel {
     void (*prepare_range)(const trit_conv_shape *shape, const void *packed, const float *x, void *scratch, void *own,
                           int begin, int end);
 } trit_tconv_kernel;
+
+/* The fields after the name of a variant's list entry, for a body (an *_impl.h) whose functions are
+ * named SP_NAME(packed_size) and so on: `supports` is SP_NAME(supports), or an AVX2 file's
+ * TRIT_TCONV_SUPPORTS_AVX2; the last three are the optional splitting entries the body has, NULL
+ * where it has none. Each body wraps this as its SP_KERNEL_ENTRIES(supports). */
+#define TRIT_TCONV_ENTRIES(supports, own_size, prepare_units, prepare_range)                                 \
+    supports, SP_NAME(packed_size), SP_NAME(pack), SP_NAME(scratch_size), SP_NAME(run), TRIT_SPLIT(SP_NAME(prepare)), \
+        TRIT_SPLIT(SP_NAME(range_units)), TRIT_SPLIT(SP_NAME(run_range)), own_size, prepare_units, prepare_range
+
+/* Defines `gate`, the supports() an AVX2 variant lists: placed after TRIT_X86_TARGET_END, so it runs on
+ * any x86 CPU, it asks cpuid (../x86_target.h) before calling the body's own, compiled for AVX2. */
+#define TRIT_TCONV_SUPPORTS_AVX2(gate, supports)                                         \
+    static int gate(const trit_conv_shape *s, const trit_ternary_weights *w) {          \
+        return trit_x86_has_avx2() && supports(s, w);                                    \
+    }
+
+/* The reference variants' packed weights (tconv_ref.c, which tconv_i8_ref.c shares): pack() copies
+ * the codes and scales as they are, unpack() gives the weights back with pointers into `packed`. */
+size_t trit_tconv_ref_packed_size(const trit_conv_shape *shape, const trit_ternary_weights *weights);
+void trit_tconv_ref_pack(const trit_conv_shape *shape, const trit_ternary_weights *weights, void *packed);
+void trit_tconv_ref_unpack(const void *packed, trit_ternary_weights *weights);
 
 /* All variants compiled into this build, best first, the reference last; NULL-terminated. */
 extern const trit_tconv_kernel *const trit_tconv_kernels[];

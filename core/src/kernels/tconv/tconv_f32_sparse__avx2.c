@@ -13,14 +13,6 @@ TRIT_X86_TARGET_BEGIN
 #include "tconv_sparse_impl.h"
 TRIT_X86_TARGET_END
 
-static int sparse_avx2_supports_here(const trit_conv_shape *s, const trit_ternary_weights *w) {
-    return trit_x86_has_avx2() && sparse_avx2_supports(s, w);
-}
-
-const trit_tconv_kernel trit_tconv_f32_sparse__avx2 = {
-    "tconv_f32_sparse__avx2", sparse_avx2_supports_here, sparse_avx2_packed_size,
-    sparse_avx2_pack,         sparse_avx2_scratch_size,  sparse_avx2_run,
-    TRIT_SPLIT(sparse_avx2_prepare), TRIT_SPLIT(sparse_avx2_range_units), TRIT_SPLIT(sparse_avx2_run_range), NULL,
-    TRIT_SPLIT(sparse_avx2_prepare_units), TRIT_SPLIT(sparse_avx2_prepare_range),
-};
+TRIT_TCONV_SUPPORTS_AVX2(sparse_avx2_supports_here, sparse_avx2_supports)
+const trit_tconv_kernel trit_tconv_f32_sparse__avx2 = {"tconv_f32_sparse__avx2", SP_KERNEL_ENTRIES(sparse_avx2_supports_here)};
 #endif

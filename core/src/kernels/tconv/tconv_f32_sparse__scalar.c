@@ -14,10 +14,5 @@
 #include "../scalar_lanes.h"
 #include "tconv_sparse_impl.h"
 
-const trit_tconv_kernel trit_tconv_f32_sparse__scalar = {
-    "tconv_f32_sparse__scalar", sparse_scalar_supports,     sparse_scalar_packed_size,
-    sparse_scalar_pack,         sparse_scalar_scratch_size, sparse_scalar_run,
-    TRIT_SPLIT(sparse_scalar_prepare), TRIT_SPLIT(sparse_scalar_range_units), TRIT_SPLIT(sparse_scalar_run_range), NULL,
-    TRIT_SPLIT(sparse_scalar_prepare_units), TRIT_SPLIT(sparse_scalar_prepare_range),
-};
+const trit_tconv_kernel trit_tconv_f32_sparse__scalar = {"tconv_f32_sparse__scalar", SP_KERNEL_ENTRIES(sparse_scalar_supports)};
 #endif

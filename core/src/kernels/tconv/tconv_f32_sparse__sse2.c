@@ -8,10 +8,5 @@
 #include "../sse2_lanes.h"
 #include "tconv_sparse_impl.h"
 
-const trit_tconv_kernel trit_tconv_f32_sparse__sse2 = {
-    "tconv_f32_sparse__sse2", sparse_sse2_supports,     sparse_sse2_packed_size,
-    sparse_sse2_pack,         sparse_sse2_scratch_size, sparse_sse2_run,
-    TRIT_SPLIT(sparse_sse2_prepare), TRIT_SPLIT(sparse_sse2_range_units), TRIT_SPLIT(sparse_sse2_run_range), NULL,
-    TRIT_SPLIT(sparse_sse2_prepare_units), TRIT_SPLIT(sparse_sse2_prepare_range),
-};
+const trit_tconv_kernel trit_tconv_f32_sparse__sse2 = {"tconv_f32_sparse__sse2", SP_KERNEL_ENTRIES(sparse_sse2_supports)};
 #endif

@@ -10,10 +10,5 @@
 #endif
 #include "tconv_sparse_impl.h"
 
-const trit_tconv_kernel trit_tconv_f32_sparse__wasmsimd = {
-    SP_VARIANT_NAME,          sparse_wasm_supports,     sparse_wasm_packed_size,
-    sparse_wasm_pack,             sparse_wasm_scratch_size, sparse_wasm_run,
-    TRIT_SPLIT(sparse_wasm_prepare), TRIT_SPLIT(sparse_wasm_range_units), TRIT_SPLIT(sparse_wasm_run_range), NULL,
-    TRIT_SPLIT(sparse_wasm_prepare_units), TRIT_SPLIT(sparse_wasm_prepare_range),
-};
+const trit_tconv_kernel trit_tconv_f32_sparse__wasmsimd = {SP_VARIANT_NAME, SP_KERNEL_ENTRIES(sparse_wasm_supports)};
 #endif

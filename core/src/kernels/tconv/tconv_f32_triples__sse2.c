@@ -10,10 +10,5 @@
 #include "../sse2_lanes.h"
 #include "tconv_sparse_impl.h"
 
-const trit_tconv_kernel trit_tconv_f32_triples__sse2 = {
-    "tconv_f32_triples__sse2", triples_sse2_supports,     triples_sse2_packed_size,
-    triples_sse2_pack,         triples_sse2_scratch_size, triples_sse2_run,
-    TRIT_SPLIT(triples_sse2_prepare), TRIT_SPLIT(triples_sse2_range_units), TRIT_SPLIT(triples_sse2_run_range), TRIT_SPLIT(triples_sse2_own_size),
-    TRIT_SPLIT(triples_sse2_prepare_units), TRIT_SPLIT(triples_sse2_prepare_range),
-};
+const trit_tconv_kernel trit_tconv_f32_triples__sse2 = {"tconv_f32_triples__sse2", SP_KERNEL_ENTRIES(triples_sse2_supports)};
 #endif

@@ -13,10 +13,5 @@
 #endif
 #include "tconv_sparse_impl.h"
 
-const trit_tconv_kernel trit_tconv_f32_triples__wasmsimd = {
-    SP_VARIANT_NAME,          triples_wasm_supports,     triples_wasm_packed_size,
-    triples_wasm_pack,             triples_wasm_scratch_size, triples_wasm_run,
-    TRIT_SPLIT(triples_wasm_prepare), TRIT_SPLIT(triples_wasm_range_units), TRIT_SPLIT(triples_wasm_run_range), TRIT_SPLIT(triples_wasm_own_size),
-    TRIT_SPLIT(triples_wasm_prepare_units), TRIT_SPLIT(triples_wasm_prepare_range),
-};
+const trit_tconv_kernel trit_tconv_f32_triples__wasmsimd = {SP_VARIANT_NAME, SP_KERNEL_ENTRIES(triples_wasm_supports)};
 #endif

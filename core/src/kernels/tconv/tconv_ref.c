@@ -1,6 +1,6 @@
 /* The reference variant of the ternary conv family: keeps the unpacked layout (int8 codes and
- * per-channel scales, plane after plane) and calls the scalar reference kernel. Every faster
- * variant is tested against this one. */
+ * per-channel scales, plane after plane; tconv_i8_ref.c packs the same) and calls the scalar
+ * reference kernel. Every faster variant is tested against this one. */
 #include <string.h>
 
 #include "../../alloc.h"
@@ -27,7 +27,7 @@ static size_t ref_plane_bytes(const trit_ternary_weights *w) {
     return (total + 15) & ~(size_t)15;
 }
 
-static size_t ref_packed_size(const trit_conv_shape *shape, const trit_ternary_weights *w) {
+size_t trit_tconv_ref_packed_size(const trit_conv_shape *shape, const trit_ternary_weights *w) {
     (void)shape;
     size_t plane = ref_plane_bytes(w), planes, total;
     if (plane == 0 || !trit_size_mul(plane, (size_t)w->plane_count, &planes)) return 0;
@@ -35,7 +35,7 @@ static size_t ref_packed_size(const trit_conv_shape *shape, const trit_ternary_w
     return total;
 }
 
-static void ref_pack(const trit_conv_shape *shape, const trit_ternary_weights *w, void *packed) {
+void trit_tconv_ref_pack(const trit_conv_shape *shape, const trit_ternary_weights *w, void *packed) {
     (void)shape;
     ref_header *h = packed;
     memset(h, 0, sizeof *h);
@@ -53,6 +53,18 @@ static void ref_pack(const trit_conv_shape *shape, const trit_ternary_weights *w
     }
 }
 
+void trit_tconv_ref_unpack(const void *packed, trit_ternary_weights *w) {
+    const ref_header *h = packed;
+    *w = h->weights;
+    const size_t oc = (size_t)w->out_channels;
+    for (int p = 0; p < w->plane_count; p++) {
+        const unsigned char *base = (const unsigned char *)packed + h->plane_offset[p];
+        w->planes[p].pos_scale = (const float *)base;
+        w->planes[p].neg_scale = (const float *)(base + oc * sizeof(float));
+        w->planes[p].codes = (const int8_t *)(base + 2 * oc * sizeof(float));
+    }
+}
+
 static size_t ref_scratch_size(const trit_conv_shape *shape) {
     (void)shape;
     return 0;
@@ -61,18 +73,11 @@ static size_t ref_scratch_size(const trit_conv_shape *shape) {
 static void ref_run(const trit_conv_shape *shape, const void *packed, const float *x, const float *bias,
                     const trit_epilogue *epilogue, float *y, void *scratch) {
     (void)scratch;
-    const ref_header *h = packed;
-    trit_ternary_weights w = h->weights;
-    size_t oc = (size_t)w.out_channels;
-    for (int p = 0; p < w.plane_count; p++) {
-        const unsigned char *base = (const unsigned char *)packed + h->plane_offset[p];
-        w.planes[p].pos_scale = (const float *)base;
-        w.planes[p].neg_scale = (const float *)(base + oc * sizeof(float));
-        w.planes[p].codes = (const int8_t *)(base + 2 * oc * sizeof(float));
-    }
+    trit_ternary_weights w;
+    trit_tconv_ref_unpack(packed, &w);
     trit_ref_ternary_conv2d_f32(shape, x, &w, bias, epilogue, y);
 }
 
 const trit_tconv_kernel trit_tconv_f32_ref = {
-    "tconv_f32_ref", ref_supports, ref_packed_size, ref_pack, ref_scratch_size, ref_run, NULL, NULL, NULL, NULL, NULL, NULL,
+    "tconv_f32_ref", ref_supports, trit_tconv_ref_packed_size, trit_tconv_ref_pack, ref_scratch_size, ref_run, NULL, NULL, NULL, NULL, NULL, NULL,
 };

@@ -82,14 +82,6 @@ typedef struct sp_header {
     uint64_t entry_count;
 } sp_header;
 
-/* Offset of tap (dy, dx) within one channel of the flat layout. */
-TRIT_LOAD_TIME static size_t SP_NAME(tap_offset)(const trit_conv_shape *s, const sp_geometry *g, int tap) {
-    const size_t dy = (size_t)(tap / s->kernel_w) * (size_t)s->dilation_h;
-    const size_t dx = (size_t)(tap % s->kernel_w) * (size_t)s->dilation_w;
-    const size_t phase = (dy % (size_t)s->stride_h) * (size_t)s->stride_w + dx % (size_t)s->stride_w;
-    return phase * g->phase_size + (dy / (size_t)s->stride_h) * g->wq + dx / (size_t)s->stride_w;
-}
-
 #ifdef SP_TRIPLES
 /* Input channels in triples (a, b, c); for each triple, 13 pattern planes hold every signed
  * combination up to an overall sign: a, b, c, a+b, a-b, a+c, a-c, b+c, b-c, a+b+c, a+b-c, a-b+c, a-b-c.
@@ -506,3 +498,12 @@ static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const flo
         SP_NAME(run_range_g)(s, &g, packed, bias, &en, y + (size_t)n * out_image, source, targets, 0, units);
     }
 }
+
+/* The variant's list entry after its name (tconv.h); only the triples need memory of their own per range. */
+#ifdef SP_TRIPLES
+#define SP_KERNEL_ENTRIES(supports) \
+    TRIT_TCONV_ENTRIES(supports, TRIT_SPLIT(SP_NAME(own_size)), TRIT_SPLIT(SP_NAME(prepare_units)), TRIT_SPLIT(SP_NAME(prepare_range)))
+#else
+#define SP_KERNEL_ENTRIES(supports) \
+    TRIT_TCONV_ENTRIES(supports, NULL, TRIT_SPLIT(SP_NAME(prepare_units)), TRIT_SPLIT(SP_NAME(prepare_range)))
+#endif

@@ -50,4 +50,15 @@ static inline int trit_quantize_act(float x, float scale, int is_unsigned) {
     return (int)v;
 }
 
+/* q[i] for i in [begin, n) as the variants store them: int8 as is, uint8 shifted by -128 (the scalar
+ * quantizer, and the SIMD ones' tail). */
+static inline void trit_i8_quantize_from(const float *x, int8_t *q, size_t begin, size_t n, float scale, int is_unsigned) {
+    for (size_t i = begin; i < n; i++) q[i] = (int8_t)(trit_quantize_act(x[i], scale, is_unsigned) - (is_unsigned ? 128 : 0));
+}
+
+/* The SIMD quantizers (I8_QUANTIZE of the dense and sparse bodies), defined beside the sparse variants. */
+void trit_i8_quantize_sse2(const float *x, int8_t *q, size_t n, float scale, int is_unsigned);
+void trit_i8_quantize_avx2(const float *x, int8_t *q, size_t n, float scale, int is_unsigned);
+void trit_i8_quantize_wasmsimd(const float *x, int8_t *q, size_t n, float scale, int is_unsigned);
+
 #endif

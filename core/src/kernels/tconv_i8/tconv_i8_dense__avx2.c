@@ -17,20 +17,12 @@ TRIT_X86_TARGET_BEGIN
 #define DV_SPLAT32(p) _mm256_set1_epi32(*(p))
 #define DV_MADD(acc, x, w) _mm256_add_epi32((acc), _mm256_madd_epi16((x), (w)))
 #define DV_STORE(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (v))
-#define I32X4_LOAD_F32(p, c) _mm_cvtepi32_ps(_mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)(p)), _mm_set1_epi32(c)))
 #define DV_COST_DENSE 24
 #define DV_COST_SPARSE 24
-void trit_i8_quantize_avx2(const float *x, int8_t *q, size_t n, float scale, int is_unsigned);
 #define I8_QUANTIZE trit_i8_quantize_avx2
 #include "tconv_i8_dense_impl.h"
 TRIT_X86_TARGET_END
 
-static int i8d_avx2_supports_here(const trit_conv_shape *s, const trit_ternary_weights *w) {
-    return trit_x86_has_avx2() && i8d_avx2_supports(s, w);
-}
-
-const trit_tconv_kernel trit_tconv_i8_dense__avx2 = {
-    "tconv_i8_dense__avx2", i8d_avx2_supports_here, i8d_avx2_packed_size, i8d_avx2_pack, i8d_avx2_scratch_size, i8d_avx2_run,
-    TRIT_SPLIT(i8d_avx2_prepare), TRIT_SPLIT(i8d_avx2_range_units), TRIT_SPLIT(i8d_avx2_run_range), TRIT_SPLIT(i8d_avx2_own_size), NULL, NULL,
-};
+TRIT_TCONV_SUPPORTS_AVX2(i8d_avx2_supports_here, i8d_avx2_supports)
+const trit_tconv_kernel trit_tconv_i8_dense__avx2 = {"tconv_i8_dense__avx2", SP_KERNEL_ENTRIES(i8d_avx2_supports_here)};
 #endif

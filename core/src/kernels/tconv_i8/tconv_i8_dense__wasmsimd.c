@@ -13,15 +13,10 @@
 #define DV_SPLAT32(p) wasm_v128_load32_splat(p)
 #define DV_MADD(acc, x, w) wasm_i32x4_add((acc), wasm_i32x4_dot_i16x8((x), (w)))
 #define DV_STORE(p, v) wasm_v128_store((p), (v))
-#define I32X4_LOAD_F32(p, c) wasm_f32x4_convert_i32x4(wasm_i32x4_add(wasm_v128_load(p), wasm_i32x4_splat(c)))
 #define DV_COST_DENSE 22
 #define DV_COST_SPARSE 24
-void trit_i8_quantize_wasmsimd(const float *x, int8_t *q, size_t n, float scale, int is_unsigned);
 #define I8_QUANTIZE trit_i8_quantize_wasmsimd
 #include "tconv_i8_dense_impl.h"
 
-const trit_tconv_kernel trit_tconv_i8_dense__wasmsimd = {
-    "tconv_i8_dense__wasmsimd", i8d_wasm_supports, i8d_wasm_packed_size, i8d_wasm_pack, i8d_wasm_scratch_size, i8d_wasm_run,
-    TRIT_SPLIT(i8d_wasm_prepare), TRIT_SPLIT(i8d_wasm_range_units), TRIT_SPLIT(i8d_wasm_run_range), TRIT_SPLIT(i8d_wasm_own_size), NULL, NULL,
-};
+const trit_tconv_kernel trit_tconv_i8_dense__wasmsimd = {"tconv_i8_dense__wasmsimd", SP_KERNEL_ENTRIES(i8d_wasm_supports)};
 #endif

@@ -57,13 +57,6 @@ typedef struct dv_scratch {
     size_t image_bytes, pad_offset, pad_bytes, sums_offset, total;
 } dv_scratch;
 
-TRIT_LOAD_TIME static size_t SP_NAME(tap_offset)(const trit_conv_shape *s, const sp_geometry *g, int tap) {
-    const size_t dy = (size_t)(tap / s->kernel_w) * (size_t)s->dilation_h;
-    const size_t dx = (size_t)(tap % s->kernel_w) * (size_t)s->dilation_w;
-    const size_t phase = (dy % (size_t)s->stride_h) * (size_t)s->stride_w + dx % (size_t)s->stride_w;
-    return phase * g->phase_size + (dy / (size_t)s->stride_h) * g->wq + dx / (size_t)s->stride_w;
-}
-
 /* Streams of channel o (groups of tconv_i8.h in order): weight sign wanted per stream in `from`
  * (1: +1 codes as 1; -1: -1 codes as 1; 0: +1 as 1 and -1 as -1), plane in `plane`, mul in `mul`. */
 TRIT_LOAD_TIME static int SP_NAME(channel_streams)(const trit_ternary_weights *w, int o, int *from, int *plane, float *mul) {
@@ -365,3 +358,6 @@ static void SP_NAME(run_range)(const trit_conv_shape *s, const void *packed, con
                                float *y, const void *scratch, void *own, int begin, int end) {
     SP_NAME(channels)(s, packed, bias, e, y, e->residual, scratch, own, begin, end);
 }
+
+/* The variant's list entry after its name (tconv.h): prepare runs whole. */
+#define SP_KERNEL_ENTRIES(supports) TRIT_TCONV_ENTRIES(supports, TRIT_SPLIT(SP_NAME(own_size)), NULL, NULL)

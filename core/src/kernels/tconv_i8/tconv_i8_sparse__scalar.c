@@ -39,14 +39,10 @@ static inline sl_f32x4 i8s_to_f32(i8s_i32x4 v) { return (sl_f32x4){(float)v.l0, 
 #define I32_TO_F32(v) i8s_to_f32(v)
 
 static void i8_scalar_quantize(const float *x, int8_t *q, size_t n, float scale, int is_unsigned) {
-    for (size_t i = 0; i < n; i++) q[i] = (int8_t)(trit_quantize_act(x[i], scale, is_unsigned) - (is_unsigned ? 128 : 0));
+    trit_i8_quantize_from(x, q, 0, n, scale, is_unsigned);
 }
 #define I8_QUANTIZE i8_scalar_quantize
 #include "tconv_i8_sparse_impl.h"
 
-const trit_tconv_kernel trit_tconv_i8_sparse__scalar = {
-    "tconv_i8_sparse__scalar", i8_scalar_supports,     i8_scalar_packed_size,
-    i8_scalar_pack,            i8_scalar_scratch_size, i8_scalar_run,
-    TRIT_SPLIT(i8_scalar_prepare), TRIT_SPLIT(i8_scalar_range_units), TRIT_SPLIT(i8_scalar_run_range), NULL, NULL, NULL,
-};
+const trit_tconv_kernel trit_tconv_i8_sparse__scalar = {"tconv_i8_sparse__scalar", SP_KERNEL_ENTRIES(i8_scalar_supports)};
 #endif

@@ -5,23 +5,11 @@
 
 #define SP_NAME(x) i8_wasm_##x
 #include "../wasmsimd_lanes.h"
-#define I16_VEC v128_t
-#define I16_ZERO() wasm_i16x8_const_splat(0)
-#define I16_ADD8(a, p) wasm_i16x8_add((a), wasm_i16x8_load8x8(p))
-#define I16_SUB8(a, p) wasm_i16x8_sub((a), wasm_i16x8_load8x8(p))
-#define I32_VEC v128_t
-#define I32_ZERO() wasm_i32x4_const_splat(0)
-#define I32_SPLAT(v) wasm_i32x4_splat(v)
-#define I32_ADD wasm_i32x4_add
-#define I32_WIDEN_LOW(a) wasm_i32x4_extend_low_i16x8(a)
-#define I32_WIDEN_HIGH(a) wasm_i32x4_extend_high_i16x8(a)
-#define I32_TO_F32(v) wasm_f32x4_convert_i32x4(v)
 
 /* QuantizeLinear, 16 at a time: divide, round half to even, shift uint8 values by -128, then the
  * saturating narrowings clamp exactly as trit_quantize_act does (trunc_sat maps NaN to 0; for
- * uint8, saturating round(x/s) - 128 to [-128, 127] is saturating round(x/s) to [0, 255], shifted). */
-/* also the dense variant's quantizer */
-void trit_i8_quantize_wasmsimd(const float *x, int8_t *q, size_t n, float scale, int is_unsigned);
+ * uint8, saturating round(x/s) - 128 to [-128, 127] is saturating round(x/s) to [0, 255], shifted).
+ * Also the dense variant's quantizer. */
 void trit_i8_quantize_wasmsimd(const float *x, int8_t *q, size_t n, float scale, int is_unsigned) {
     const v128_t s = wasm_f32x4_splat(scale), shift = wasm_i32x4_splat(is_unsigned ? 128 : 0);
     size_t i = 0;
@@ -32,13 +20,10 @@ void trit_i8_quantize_wasmsimd(const float *x, int8_t *q, size_t n, float scale,
         wasm_v128_store(q + i, wasm_i8x16_narrow_i16x8(lo, hi));
     }
 #undef I8_Q4
-    for (; i < n; i++) q[i] = (int8_t)(trit_quantize_act(x[i], scale, is_unsigned) - (is_unsigned ? 128 : 0));
+    trit_i8_quantize_from(x, q, i, n, scale, is_unsigned);
 }
 #define I8_QUANTIZE trit_i8_quantize_wasmsimd
 #include "tconv_i8_sparse_impl.h"
 
-const trit_tconv_kernel trit_tconv_i8_sparse__wasmsimd = {
-    "tconv_i8_sparse__wasmsimd", i8_wasm_supports, i8_wasm_packed_size, i8_wasm_pack, i8_wasm_scratch_size, i8_wasm_run,
-    TRIT_SPLIT(i8_wasm_prepare), TRIT_SPLIT(i8_wasm_range_units), TRIT_SPLIT(i8_wasm_run_range), NULL, NULL, NULL,
-};
+const trit_tconv_kernel trit_tconv_i8_sparse__wasmsimd = {"tconv_i8_sparse__wasmsimd", SP_KERNEL_ENTRIES(i8_wasm_supports)};
 #endif

@@ -1,5 +1,6 @@
 /* Sparse ± lists over int8 activations: the body shared by the SIMD variants of the int8 family
- * (semantics in tconv_i8.h). The including file defines, then includes this header once:
+ * (semantics in tconv_i8.h). The including file defines (most through its ISA's lanes header), then
+ * includes this header once:
  *   SP_VEC, SP_LOAD, SP_STORE, SP_ADD, SP_MUL, SP_SPLAT, SP_ZERO, SP_CLAMP_LOW, SP_CLAMP_HIGH, SP_NAME
  *                           the f32x4 operations of ../flat_layout.h (output store, epilogue)
  *   I16_VEC, I16_ZERO()     8 x int16 accumulator
@@ -59,13 +60,6 @@ typedef struct i8_header {
     int32_t pad_;
     uint64_t entry_count;
 } i8_header;
-
-TRIT_LOAD_TIME static size_t SP_NAME(tap_offset)(const trit_conv_shape *s, const sp_geometry *g, int tap) {
-    const size_t dy = (size_t)(tap / s->kernel_w) * (size_t)s->dilation_h;
-    const size_t dx = (size_t)(tap % s->kernel_w) * (size_t)s->dilation_w;
-    const size_t phase = (dy % (size_t)s->stride_h) * (size_t)s->stride_w + dx % (size_t)s->stride_w;
-    return phase * g->phase_size + (dy / (size_t)s->stride_h) * g->wq + dx / (size_t)s->stride_w;
-}
 
 /* Offsets (into the padded int8 copy) of the taps of channel o, plane p with code `want`; returns
  * how many. `entries` may be NULL to count only. */
@@ -236,10 +230,8 @@ I8_NO_BUILTIN static void SP_NAME(fill_i8)(const trit_conv_shape *s, const sp_ge
                     }
                     const int8_t *qrow = qc + (size_t)iy * (size_t)s->in_w;
                     if (sw == 1) {
-                        const long first = s->pad_left; /* row[j] = qrow[j - first] */
-                        long begin = first < 0 ? 0 : first, end = first + s->in_w;
-                        if (end > (long)g->wq) end = (long)g->wq;
-                        if (begin > end) begin = end;
+                        long begin, end;
+                        const long first = SP_NAME(row_span)(s, g, &begin, &end); /* row[j] = qrow[j - first] */
                         SP_NAME(set_bytes)(row, pad, (size_t)begin);
                         if (end > begin) SP_NAME(copy_bytes)(row + begin, qrow + (begin - first), (size_t)(end - begin));
                         SP_NAME(set_bytes)(row + end, pad, g->wq - (size_t)end);
@@ -406,3 +398,6 @@ static void SP_NAME(run)(const trit_conv_shape *s, const void *packed, const flo
         SP_NAME(run_range_g)(s, &g, &l, packed, bias, &en, y + (size_t)n * out_image, scratch, 0, units);
     }
 }
+
+/* The variant's list entry after its name (tconv.h): prepare runs whole, ranges need no memory of their own. */
+#define SP_KERNEL_ENTRIES(supports) TRIT_TCONV_ENTRIES(supports, NULL, NULL, NULL)
