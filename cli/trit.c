@@ -524,6 +524,21 @@ static int emit_tensor(const char *out_dir, const char *stem, size_t index, cons
     return 0;
 }
 
+/* Output `index` of the run, or (requested) the index-th tensor asked for with --tensor, through emit_tensor. */
+static int emit_result(trit_model *m, const char *out_dir, int requested, size_t index) {
+    trit_tensor_info info;
+    const void *data;
+    size_t bytes;
+    if (requested) {
+        trit_model_requested_info(m, index, &info);
+        trit_model_requested_output(m, index, &data, &bytes);
+    } else {
+        trit_model_output_info(m, index, &info);
+        trit_model_output(m, index, &data, &bytes);
+    }
+    return emit_tensor(out_dir, requested ? "tensor" : "output", index, &info, data);
+}
+
 static int cmd_run(int argc, char **argv) {
     const char *model_path = NULL, *out_dir = NULL;
     const char **inputs = calloc((size_t)argc + 1, sizeof(char *));
@@ -587,22 +602,8 @@ static int cmd_run(int argc, char **argv) {
     if (!rc && out_dir) {
         mkdir(out_dir, 0777); /* may exist already; writing reports real failures */
     }
-    for (size_t i = 0; i < trit_model_output_count(m) && !rc; i++) {
-        trit_tensor_info info;
-        const void *data;
-        size_t bytes;
-        trit_model_output_info(m, i, &info);
-        trit_model_output(m, i, &data, &bytes);
-        rc = emit_tensor(out_dir, "output", i, &info, data);
-    }
-    for (size_t i = 0; i < tensor_count && !rc; i++) {
-        trit_tensor_info info;
-        const void *data;
-        size_t bytes;
-        trit_model_requested_info(m, i, &info);
-        trit_model_requested_output(m, i, &data, &bytes);
-        rc = emit_tensor(out_dir, "tensor", i, &info, data);
-    }
+    for (size_t i = 0; i < trit_model_output_count(m) && !rc; i++) rc = emit_result(m, out_dir, 0, i);
+    for (size_t i = 0; i < tensor_count && !rc; i++) rc = emit_result(m, out_dir, 1, i);
     free(inputs);
     free(tensors);
     trit_model_destroy(m);

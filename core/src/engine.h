@@ -226,6 +226,11 @@ trit_status trit_compile(trit_model *model, const void *bytes, size_t size, cons
 void trit_model_release_contents(trit_model *model);
 /* model.c: a value's name, type and shape as the public API describes a tensor. */
 void trit_fill_tensor_info(const tvalue *v, trit_tensor_info *info);
+/* model.c, for the public calls on a model (model.c, inspect.c): trit_fail formats the message
+ * trit_model_message returns and gives back `status`; trit_model_begin checks the handle (loaded)
+ * and clears the last call's message. */
+trit_status trit_fail(trit_model *m, trit_status status, const char *fmt, ...);
+trit_status trit_model_begin(trit_model *m);
 
 /* exec.c: run one step. `arena` may be NULL when every value involved is a constant (folding);
  * `scratch` overrides the step's arena scratch when non-NULL. */

@@ -2,27 +2,10 @@
  * for by name besides the graph's outputs, kept alive by a second memory plan; the step list, and
  * running a range of it so a caller can time each step. */
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "engine.h"
-
-static trit_status fail(trit_model *m, trit_status status, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m->message, sizeof m->message, fmt, ap);
-    va_end(ap);
-    return status;
-}
-
-static trit_status begin(trit_model *m) {
-    if (!m) return TRIT_ERROR_ARGUMENT;
-    if (!m->loaded) return TRIT_ERROR_STATE;
-    m->message[0] = 0;
-    return TRIT_OK;
-}
 
 /* The live step that writes value `root`, or -1. */
 static int writer_of(const trit_model *m, int root) {
@@ -37,16 +20,16 @@ static int resolve(trit_model *m, const char *name, trit_status *status) {
     for (size_t v = 0; v < m->value_count && id < 0; v++)
         if (m->values[v].name && m->values[v].name[0] && strcmp(m->values[v].name, name) == 0) id = (int)v;
     if (id < 0) {
-        *status = fail(m, TRIT_ERROR_ARGUMENT, "no tensor named '%s' in the graph", name);
+        *status = trit_fail(m, TRIT_ERROR_ARGUMENT, "no tensor named '%s' in the graph", name);
         return -1;
     }
     const tvalue *v = &m->values[id];
     *status = TRIT_ERROR_UNSUPPORTED;
     if (v->kind == VALUE_TERNARY)
-        return fail(m, *status, "tensor '%s' is a ternary weight: read its codes with trit_model_ternary_codes", name), -1;
+        return trit_fail(m, *status, "tensor '%s' is a ternary weight: read its codes with trit_model_ternary_codes", name), -1;
     if (v->kind == VALUE_CONST) {
         if (v->data) return id;
-        return fail(m, *status, "tensor '%s' is a constant folded or packed at load, not kept", name), -1;
+        return trit_fail(m, *status, "tensor '%s' is a constant folded or packed at load, not kept", name), -1;
     }
     const tvalue *root = &m->values[v->root];
     if (root->is_input || writer_of(m, v->root) >= 0) return id;
@@ -56,24 +39,24 @@ static int resolve(trit_model *m, const char *name, trit_status *status) {
     for (size_t hops = 0; m->values[into].fused_into >= 0 && hops < m->value_count; hops++) into = m->values[into].fused_into;
     int writer = into != v->root ? writer_of(m, m->values[into].root) : -1;
     if (writer >= 0)
-        return fail(m, *status, "tensor '%s' is not kept: its node runs fused in the step of node '%s' (%s), which writes "
+        return trit_fail(m, *status, "tensor '%s' is not kept: its node runs fused in the step of node '%s' (%s), which writes "
                     "only '%s'", name, m->steps[writer].name, m->steps[writer].op, m->values[m->steps[writer].out].name), -1;
-    return fail(m, *status, "tensor '%s' is not computed at run time (folded at load, or no output needs it)", name), -1;
+    return trit_fail(m, *status, "tensor '%s' is not computed at run time (folded at load, or no output needs it)", name), -1;
 }
 
 trit_status trit_model_request_outputs(trit_model *m, const char *const *names, size_t count) {
-    trit_status st = begin(m);
+    trit_status st = trit_model_begin(m);
     if (st) return st;
     for (size_t i = 0; i < count; i++)
-        if (!names || !names[i]) return fail(m, TRIT_ERROR_ARGUMENT, "a name is NULL");
+        if (!names || !names[i]) return trit_fail(m, TRIT_ERROR_ARGUMENT, "a name is NULL");
     size_t live_count = m->input_count + m->output_count + count, bytes;
-    if (!trit_size_mul(live_count + 1, sizeof(int), &bytes)) return fail(m, TRIT_ERROR_LIMIT, "too many names (%zu)", count);
+    if (!trit_size_mul(live_count + 1, sizeof(int), &bytes)) return trit_fail(m, TRIT_ERROR_LIMIT, "too many names (%zu)", count);
     int *live = trit_alloc(bytes); /* inputs, outputs, then the requested ids */
     trit_tensor_info *infos = trit_alloc((count + 1) * sizeof(trit_tensor_info));
     arena_plan plan = {0};
     unsigned char *arena = NULL;
     if (!live || !infos) {
-        st = fail(m, TRIT_ERROR_MEMORY, "out of memory");
+        st = trit_fail(m, TRIT_ERROR_MEMORY, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < m->input_count; i++) live[i] = m->inputs[i];
@@ -85,15 +68,15 @@ trit_status trit_model_request_outputs(trit_model *m, const char *const *names, 
     }
     int planned = trit_arena_plan(m->values, m->value_count, m->steps, m->step_count, live, live_count, &plan);
     if (planned <= 0) {
-        st = planned < 0 ? fail(m, TRIT_ERROR_MEMORY, "out of memory") : fail(m, TRIT_ERROR_LIMIT, "the memory plan overflows");
+        st = planned < 0 ? trit_fail(m, TRIT_ERROR_MEMORY, "out of memory") : trit_fail(m, TRIT_ERROR_LIMIT, "the memory plan overflows");
         goto done;
     }
     if (plan.total > m->max_arena_bytes) {
-        st = fail(m, TRIT_ERROR_LIMIT, "activations need %zu bytes, above the arena limit of %zu", plan.total, m->max_arena_bytes);
+        st = trit_fail(m, TRIT_ERROR_LIMIT, "activations need %zu bytes, above the arena limit of %zu", plan.total, m->max_arena_bytes);
         goto done;
     }
     if (plan.total && !(arena = trit_alloc(plan.total))) {
-        st = fail(m, TRIT_ERROR_MEMORY, "out of memory");
+        st = trit_fail(m, TRIT_ERROR_MEMORY, "out of memory");
         goto done;
     }
     if (plan.total) memset(arena, 0, plan.total);
@@ -129,19 +112,19 @@ done:
 size_t trit_model_requested_count(const trit_model *m) { return m && m->loaded ? m->requested_count : 0; }
 
 trit_status trit_model_requested_info(trit_model *m, size_t index, trit_tensor_info *out_info) {
-    trit_status st = begin(m);
+    trit_status st = trit_model_begin(m);
     if (st) return st;
     if (!out_info || index >= m->requested_count)
-        return fail(m, TRIT_ERROR_ARGUMENT, "requested tensor index %zu out of range (%zu requested)", index, m->requested_count);
+        return trit_fail(m, TRIT_ERROR_ARGUMENT, "requested tensor index %zu out of range (%zu requested)", index, m->requested_count);
     *out_info = m->requested_infos[index];
     return TRIT_OK;
 }
 
 trit_status trit_model_requested_output(trit_model *m, size_t index, const void **out_data, size_t *out_byte_size) {
-    trit_status st = begin(m);
+    trit_status st = trit_model_begin(m);
     if (st) return st;
     if (!out_data || index >= m->requested_count)
-        return fail(m, TRIT_ERROR_ARGUMENT, "requested tensor index %zu out of range (%zu requested)", index, m->requested_count);
+        return trit_fail(m, TRIT_ERROR_ARGUMENT, "requested tensor index %zu out of range (%zu requested)", index, m->requested_count);
     *out_data = trit_value_pointer(m->values, m->arena, m->requested[index]);
     if (out_byte_size) *out_byte_size = m->values[m->requested[index]].bytes;
     return TRIT_OK;
@@ -163,10 +146,10 @@ static const char *weights_name(const trit_model *m, const step *s) {
 }
 
 trit_status trit_model_step_info(trit_model *m, size_t index, trit_step_info *out_info) {
-    trit_status st = begin(m);
+    trit_status st = trit_model_begin(m);
     if (st) return st;
     if (!out_info || index >= m->step_count)
-        return fail(m, TRIT_ERROR_ARGUMENT, "step index %zu out of range (%zu steps)", index, m->step_count);
+        return trit_fail(m, TRIT_ERROR_ARGUMENT, "step index %zu out of range (%zu steps)", index, m->step_count);
     const step *s = &m->steps[index];
     const int fused_kind = s->kind == STEP_CONV || s->kind == STEP_FCONV || s->kind == STEP_TCONV || s->kind == STEP_GEMM;
     out_info->name = s->name;
@@ -183,10 +166,10 @@ trit_status trit_model_step_info(trit_model *m, size_t index, trit_step_info *ou
 }
 
 trit_status trit_model_run_steps(trit_model *m, size_t first, size_t count) {
-    trit_status st = begin(m);
+    trit_status st = trit_model_begin(m);
     if (st) return st;
     if (first > m->step_count || count > m->step_count - first)
-        return fail(m, TRIT_ERROR_ARGUMENT, "steps %zu..%zu out of range (%zu steps)", first, first + count, m->step_count);
+        return trit_fail(m, TRIT_ERROR_ARGUMENT, "steps %zu..%zu out of range (%zu steps)", first, first + count, m->step_count);
     for (size_t i = first; i < first + count; i++) {
         st = trit_exec_step(&m->steps[i], m->values, m->arena, NULL, m->message, sizeof m->message);
         if (st) return st;

@@ -22,7 +22,7 @@ const char *trit_status_name(trit_status status) {
     return "TRIT_ERROR_UNKNOWN";
 }
 
-static trit_status set_error(trit_model *m, trit_status status, const char *fmt, ...) {
+trit_status trit_fail(trit_model *m, trit_status status, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(m->message, sizeof m->message, fmt, ap);
@@ -30,8 +30,7 @@ static trit_status set_error(trit_model *m, trit_status status, const char *fmt,
     return status;
 }
 
-/* Common entry check: a usable handle; clears the message for a fresh call. */
-static trit_status begin(trit_model *m) {
+trit_status trit_model_begin(trit_model *m) {
     if (!m) return TRIT_ERROR_ARGUMENT;
     if (!m->loaded) return TRIT_ERROR_STATE; /* keep the load failure message */
     m->message[0] = 0;
@@ -117,23 +116,23 @@ static int parse_three_floats(const char *text, float *out) {
 static trit_status setup_metadata(trit_model *m) {
     const char *labels = find_metadata(m, "trit.labels");
     int parsed = labels ? json_parse_string_array(labels, &m->pool, &m->labels, &m->label_count) : 1;
-    if (parsed < 0) return set_error(m, TRIT_ERROR_MEMORY, "out of memory reading trit.labels");
-    if (!parsed) return set_error(m, TRIT_ERROR_FORMAT, "metadata trit.labels is not a JSON array of strings");
+    if (parsed < 0) return trit_fail(m, TRIT_ERROR_MEMORY, "out of memory reading trit.labels");
+    if (!parsed) return trit_fail(m, TRIT_ERROR_FORMAT, "metadata trit.labels is not a JSON array of strings");
     m->pre_mean[0] = m->pre_mean[1] = m->pre_mean[2] = 0.0f;
     m->pre_std[0] = m->pre_std[1] = m->pre_std[2] = 1.0f;
     const char *mean = find_metadata(m, "trit.mean"), *std = find_metadata(m, "trit.std");
     if (mean && !parse_three_floats(mean, m->pre_mean))
-        return set_error(m, TRIT_ERROR_FORMAT, "metadata trit.mean must be three comma-separated numbers");
+        return trit_fail(m, TRIT_ERROR_FORMAT, "metadata trit.mean must be three comma-separated numbers");
     if (std && !parse_three_floats(std, m->pre_std))
-        return set_error(m, TRIT_ERROR_FORMAT, "metadata trit.std must be three comma-separated numbers");
+        return trit_fail(m, TRIT_ERROR_FORMAT, "metadata trit.std must be three comma-separated numbers");
     for (int i = 0; i < 3; i++)
-        if (m->pre_std[i] == 0.0f) return set_error(m, TRIT_ERROR_FORMAT, "metadata trit.std has a zero");
+        if (m->pre_std[i] == 0.0f) return trit_fail(m, TRIT_ERROR_FORMAT, "metadata trit.std has a zero");
     m->pre_filter = TRIT_FILTER_AREA;
     const char *filter = find_metadata(m, "trit.resize_filter");
     if (filter) {
         if (strcmp(filter, "area") == 0) m->pre_filter = TRIT_FILTER_AREA;
         else if (strcmp(filter, "bilinear") == 0) m->pre_filter = TRIT_FILTER_BILINEAR;
-        else return set_error(m, TRIT_ERROR_FORMAT, "metadata trit.resize_filter must be area or bilinear");
+        else return trit_fail(m, TRIT_ERROR_FORMAT, "metadata trit.resize_filter must be area or bilinear");
     }
     if (m->input_count) {
         const tvalue *in = &m->values[m->inputs[0]];
@@ -150,7 +149,7 @@ static trit_status setup_metadata(trit_model *m) {
         char *end;
         long v = strtol(resize, &end, 10);
         if (end == resize || *end || v < 1 || v > MAX_IMAGE_SIDE)
-            return set_error(m, TRIT_ERROR_FORMAT, "metadata trit.resize must be a positive integer");
+            return trit_fail(m, TRIT_ERROR_FORMAT, "metadata trit.resize must be a positive integer");
         m->pre_resize = (int)v;
     }
     return TRIT_OK;
@@ -176,7 +175,7 @@ trit_status trit_model_create(const void *bytes, size_t size, const trit_limits 
     if (status == TRIT_OK) {
         m->input_infos = trit_pool_array(&m->pool, m->input_count + 1, sizeof(trit_tensor_info));
         m->output_infos = trit_pool_array(&m->pool, m->output_count + 1, sizeof(trit_tensor_info));
-        if (!m->input_infos || !m->output_infos) status = set_error(m, TRIT_ERROR_MEMORY, "out of memory");
+        if (!m->input_infos || !m->output_infos) status = trit_fail(m, TRIT_ERROR_MEMORY, "out of memory");
     }
     if (status != TRIT_OK) {
         if (!m->message[0]) snprintf(m->message, sizeof m->message, "%s", trit_status_name(status));
@@ -203,11 +202,12 @@ size_t trit_model_input_count(const trit_model *m) { return m && m->loaded ? m->
 size_t trit_model_output_count(const trit_model *m) { return m && m->loaded ? m->output_count : 0; }
 
 static trit_status tensor_info(trit_model *m, size_t index, int output, trit_tensor_info *out_info) {
-    trit_status st = begin(m);
+    trit_status st = trit_model_begin(m);
     if (st) return st;
     const size_t count = output ? m->output_count : m->input_count;
     const char *what = output ? "output" : "input";
-    if (!out_info || index >= count) return set_error(m, TRIT_ERROR_ARGUMENT, "%s index %zu out of range (%zu %ss)", what, index, count, what);
+    if (!out_info || index >= count)
+        return trit_fail(m, TRIT_ERROR_ARGUMENT, "%s index %zu out of range (%zu %ss)", what, index, count, what);
     *out_info = output ? m->output_infos[index] : m->input_infos[index];
     return TRIT_OK;
 }
@@ -220,20 +220,20 @@ static void *input_pointer(trit_model *m, size_t index) {
 }
 
 trit_status trit_model_set_input(trit_model *m, size_t index, const void *data, size_t byte_size) {
-    trit_status st = begin(m);
+    trit_status st = trit_model_begin(m);
     if (st) return st;
     if (index >= m->input_count)
-        return set_error(m, TRIT_ERROR_ARGUMENT, "input index %zu out of range (%zu inputs)", index, m->input_count);
+        return trit_fail(m, TRIT_ERROR_ARGUMENT, "input index %zu out of range (%zu inputs)", index, m->input_count);
     const tvalue *v = &m->values[m->inputs[index]];
     if (byte_size != v->bytes)
-        return set_error(m, TRIT_ERROR_ARGUMENT, "input '%s' takes %zu bytes, got %zu", v->name, v->bytes, byte_size);
-    if (!data && byte_size) return set_error(m, TRIT_ERROR_ARGUMENT, "input data is NULL");
+        return trit_fail(m, TRIT_ERROR_ARGUMENT, "input '%s' takes %zu bytes, got %zu", v->name, v->bytes, byte_size);
+    if (!data && byte_size) return trit_fail(m, TRIT_ERROR_ARGUMENT, "input data is NULL");
     if (byte_size) memcpy(input_pointer(m, index), data, byte_size);
     return TRIT_OK;
 }
 
 trit_status trit_model_run(trit_model *m) {
-    trit_status st = begin(m);
+    trit_status st = trit_model_begin(m);
     if (st) return st;
     for (size_t i = 0; i < m->step_count; i++) {
         st = trit_exec_step(&m->steps[i], m->values, m->arena, NULL, m->message, sizeof m->message);
@@ -243,10 +243,10 @@ trit_status trit_model_run(trit_model *m) {
 }
 
 trit_status trit_model_output(trit_model *m, size_t index, const void **out_data, size_t *out_byte_size) {
-    trit_status st = begin(m);
+    trit_status st = trit_model_begin(m);
     if (st) return st;
     if (!out_data || index >= m->output_count)
-        return set_error(m, TRIT_ERROR_ARGUMENT, "output index %zu out of range (%zu outputs)", index, m->output_count);
+        return trit_fail(m, TRIT_ERROR_ARGUMENT, "output index %zu out of range (%zu outputs)", index, m->output_count);
     const tvalue *v = &m->values[m->outputs[index]];
     *out_data = trit_value_pointer(m->values, m->arena, m->outputs[index]);
     if (out_byte_size) *out_byte_size = v->bytes;
@@ -257,7 +257,7 @@ trit_status trit_model_output(trit_model *m, size_t index, const void **out_data
 static trit_status check_image_input(trit_model *m, trit_preprocess *p) {
     if (!m->preprocess_ok) {
         const tvalue *in = m->input_count ? &m->values[m->inputs[0]] : NULL;
-        return set_error(m, TRIT_ERROR_SHAPE, "input 0 %s%s%s is not a float [1, 3, H, W] image tensor", in ? "'" : "",
+        return trit_fail(m, TRIT_ERROR_SHAPE, "input 0 %s%s%s is not a float [1, 3, H, W] image tensor", in ? "'" : "",
                          in ? in->name : "", in ? "'" : "");
     }
     p->height = m->pre_height;
@@ -272,43 +272,43 @@ static trit_status check_image_input(trit_model *m, trit_preprocess *p) {
 }
 
 trit_status trit_model_set_input_rgba(trit_model *m, const uint8_t *rgba, int width, int height, size_t stride) {
-    trit_status st = begin(m);
+    trit_status st = trit_model_begin(m);
     if (st) return st;
     trit_preprocess p;
     if ((st = check_image_input(m, &p))) return st;
     if (!rgba || width < 1 || height < 1 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || stride < (size_t)width * 4)
-        return set_error(m, TRIT_ERROR_ARGUMENT, "bad RGBA image: %dx%d, stride %zu", width, height, stride);
+        return trit_fail(m, TRIT_ERROR_ARGUMENT, "bad RGBA image: %dx%d, stride %zu", width, height, stride);
     st = trit_image_preprocess(rgba, width, height, stride, 4, &p, input_pointer(m, 0));
-    if (st) return set_error(m, st, "image preprocessing failed (%s)", trit_status_name(st));
+    if (st) return trit_fail(m, st, "image preprocessing failed (%s)", trit_status_name(st));
     return TRIT_OK;
 }
 
 trit_status trit_model_set_input_image(trit_model *m, const void *encoded, size_t size) {
-    trit_status st = begin(m);
+    trit_status st = trit_model_begin(m);
     if (st) return st;
     trit_preprocess p;
     if ((st = check_image_input(m, &p))) return st;
-    if (!encoded || size == 0) return set_error(m, TRIT_ERROR_ARGUMENT, "no image bytes");
+    if (!encoded || size == 0) return trit_fail(m, TRIT_ERROR_ARGUMENT, "no image bytes");
     uint8_t *rgb = NULL;
     int width = 0, height = 0;
     char reason[200] = "";
     st = trit_image_decode_rgb(encoded, size, MAX_IMAGE_SIDE, &rgb, &width, &height, reason, sizeof reason);
-    if (st) return set_error(m, st, "%s", reason[0] ? reason : "the image could not be decoded");
+    if (st) return trit_fail(m, st, "%s", reason[0] ? reason : "the image could not be decoded");
     st = trit_image_preprocess(rgb, width, height, (size_t)width * 3, 3, &p, input_pointer(m, 0));
     trit_free(rgb);
-    if (st) return set_error(m, st, "image preprocessing failed (%s)", trit_status_name(st));
+    if (st) return trit_fail(m, st, "image preprocessing failed (%s)", trit_status_name(st));
     return TRIT_OK;
 }
 
 trit_status trit_model_top_k(trit_model *m, int k, trit_class_score *out_scores, size_t *out_count) {
-    trit_status st = begin(m);
+    trit_status st = trit_model_begin(m);
     if (st) return st;
-    if (k < 1 || !out_scores || !out_count) return set_error(m, TRIT_ERROR_ARGUMENT, "top_k needs k >= 1 and output pointers");
-    if (m->output_count == 0) return set_error(m, TRIT_ERROR_STATE, "the model has no outputs");
+    if (k < 1 || !out_scores || !out_count) return trit_fail(m, TRIT_ERROR_ARGUMENT, "top_k needs k >= 1 and output pointers");
+    if (m->output_count == 0) return trit_fail(m, TRIT_ERROR_STATE, "the model has no outputs");
     const tvalue *v = &m->values[m->outputs[0]];
-    if (v->dtype != TRIT_FLOAT32 || v->count == 0) return set_error(m, TRIT_ERROR_SHAPE, "output 0 is not a non-empty float tensor");
+    if (v->dtype != TRIT_FLOAT32 || v->count == 0) return trit_fail(m, TRIT_ERROR_SHAPE, "output 0 is not a non-empty float tensor");
     size_t classes = v->rank ? (size_t)v->dims[v->rank - 1] : 1;
-    if (classes == 0) return set_error(m, TRIT_ERROR_SHAPE, "output 0 has no classes");
+    if (classes == 0) return trit_fail(m, TRIT_ERROR_SHAPE, "output 0 has no classes");
     const float *x = trit_value_pointer(m->values, m->arena, m->outputs[0]); /* first row */
     float max = x[0];
     for (size_t i = 1; i < classes; i++)
@@ -357,12 +357,12 @@ static const ternary_weight *used_ternary(const trit_model *m, size_t layer) {
 }
 
 trit_status trit_model_ternary_codes(trit_model *m, size_t layer, int8_t *out_codes, size_t capacity) {
-    trit_status st = begin(m);
+    trit_status st = trit_model_begin(m);
     if (st) return st;
     const ternary_weight *t = used_ternary(m, layer);
-    if (!t) return set_error(m, TRIT_ERROR_ARGUMENT, "ternary layer %zu out of range", layer);
+    if (!t) return trit_fail(m, TRIT_ERROR_ARGUMENT, "ternary layer %zu out of range", layer);
     if (!out_codes || capacity < t->count)
-        return set_error(m, TRIT_ERROR_ARGUMENT, "ternary layer %zu has %zu codes, capacity is %zu", layer, t->count, capacity);
+        return trit_fail(m, TRIT_ERROR_ARGUMENT, "ternary layer %zu has %zu codes, capacity is %zu", layer, t->count, capacity);
     for (size_t k = 0; k < t->count; k++) out_codes[k] = trit_ternary_value(t->packed[0], k);
     return TRIT_OK;
 }
@@ -387,9 +387,9 @@ static void json_tensor_list(json_writer *w, const trit_model *m, const int *ids
 }
 
 trit_status trit_model_info_json(trit_model *m, const char **out_json) {
-    trit_status st = begin(m);
+    trit_status st = trit_model_begin(m);
     if (st) return st;
-    if (!out_json) return set_error(m, TRIT_ERROR_ARGUMENT, "out_json is NULL");
+    if (!out_json) return trit_fail(m, TRIT_ERROR_ARGUMENT, "out_json is NULL");
     if (m->info_json) {
         *out_json = m->info_json;
         return TRIT_OK;
@@ -501,7 +501,7 @@ trit_status trit_model_info_json(trit_model *m, const char **out_json) {
     json_raw(&w, "}");
     if (w.failed) {
         trit_free(w.data);
-        return set_error(m, TRIT_ERROR_MEMORY, "out of memory while describing the model");
+        return trit_fail(m, TRIT_ERROR_MEMORY, "out of memory while describing the model");
     }
     m->info_json = w.data;
     *out_json = m->info_json;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trit.h"
+
 typedef struct pbw {
     unsigned char *data;
     size_t length, capacity;
@@ -156,6 +158,16 @@ static inline pbw mk_model(pbw *graph, int64_t opset, const char *const *metadat
 }
 
 #define LIST(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* trit_model_create (with `limits`, may be NULL) on an opset-13 ModelProto around `graph`, which it frees;
+ * *out is NULL first, as the call leaves it on a failure. */
+static inline trit_status mk_create(pbw *graph, const trit_limits *limits, trit_model **out) {
+    pbw m = mk_model(graph, 13, NULL);
+    *out = NULL;
+    const trit_status st = trit_model_create(m.data, m.length, limits, out);
+    pbw_free(&m);
+    return st;
+}
 
 /* ---- ternary weights in the shared code blob (docs/FORMAT.md, what models/export.py writes) ----- */
 typedef struct mk_blob_weight {

@@ -38,11 +38,7 @@ static trit_status load_blob(int w2_elsewhere, int corrupt, trit_model **out) {
     mk_add_node(&g, w2_elsewhere ? "Add" : "Conv", "use2", LIST("x2", "W2"), LIST("y2"));
     ONNX_OUTPUT(&g, "y1", TRIT_FLOAT32, 4, y1);
     ONNX_OUTPUT(&g, "y2", TRIT_FLOAT32, 4, w2_elsewhere ? w2_dims : y2);
-    pbw m = mk_model(&g, 13, NULL);
-    *out = NULL;
-    trit_status st = trit_model_create(m.data, m.length, NULL, out);
-    pbw_free(&m);
-    return st;
+    return mk_create(&g, NULL, out);
 }
 
 static float level(const mk_blob_weight *w, int8_t t) { return w->levels[t + 1]; }

@@ -42,11 +42,7 @@ static trit_status make_model(const trit_limits *limits, trit_model **out) {
     mk_attr_int(&n, "transB", 1);
     mk_end_node(&g, &n);
     ONNX_OUTPUT(&g, "logits", TRIT_FLOAT32, 2, ld);
-    pbw m = mk_model(&g, 13, NULL);
-    *out = NULL;
-    trit_status st = trit_model_create(m.data, m.length, limits, out);
-    pbw_free(&m);
-    return st;
+    return mk_create(&g, limits, out);
 }
 
 /* The reference, written out loop by loop. */

@@ -18,11 +18,7 @@ static trit_status neg_model(int dtype, int constant, const float *values, int w
     if (with_attribute) mk_attr_int(&n, "alpha", 1);
     mk_end_node(&g, &n);
     ONNX_OUTPUT(&g, "y", dtype, 1, dims);
-    pbw m = mk_model(&g, 13, NULL);
-    *out = NULL;
-    trit_status st = trit_model_create(m.data, m.length, NULL, out);
-    pbw_free(&m);
-    return st;
+    return mk_create(&g, NULL, out);
 }
 
 static void check_negated(const float *x, const float *y) {

@@ -30,15 +30,9 @@ void trit_ref_conv2d_f32(const trit_conv_shape *s, const float *x, const float *
                     for (int ci = 0; ci < in_per_group; ci++) {
                         const float *x_plane = x_image + (size_t)(first_in + ci) * in_plane;
                         const float *w_plane = w_out + (size_t)ci * kernel_size;
-                        for (int kh = 0; kh < s->kernel_h; kh++) {
-                            const int ih = oh * s->stride_h - s->pad_top + kh * s->dilation_h;
-                            if (ih < 0 || ih >= s->in_h) continue;
-                            for (int kw = 0; kw < s->kernel_w; kw++) {
-                                const int iw = ow * s->stride_w - s->pad_left + kw * s->dilation_w;
-                                if (iw < 0 || iw >= s->in_w) continue;
-                                acc += x_plane[(size_t)ih * (size_t)s->in_w + (size_t)iw] *
-                                       w_plane[(size_t)kh * (size_t)s->kernel_w + (size_t)kw];
-                            }
+                        TRIT_FOR_EACH_TAP_INSIDE(s, oh, ow, kh, kw, ih, iw) {
+                            acc += x_plane[(size_t)ih * (size_t)s->in_w + (size_t)iw] *
+                                   w_plane[(size_t)kh * (size_t)s->kernel_w + (size_t)kw];
                         }
                     }
                     if (bias) acc += bias[o];

@@ -38,6 +38,18 @@ typedef struct trit_conv_shape {
     int group;             /* in_channels and out_channels are multiples of group */
 } trit_conv_shape;
 
+/* Loops over the taps (kh, kw) of output (oh, ow)'s window that fall inside the input, kernel rows
+ * then columns ascending, declaring kh, kw and their input cell ih, iw (padding taps are skipped):
+ *   TRIT_FOR_EACH_TAP_INSIDE(s, oh, ow, kh, kw, ih, iw) sum += x[ih * in_w + iw];
+ * The empty then-branches keep an `else` after the loop body from binding inside the macro. */
+#define TRIT_FOR_EACH_TAP_INSIDE(s, oh, ow, kh, kw, ih, iw)                                                  \
+    for (int kh = 0, ih; kh < (s)->kernel_h; kh++)                                                            \
+        if (ih = (oh) * (s)->stride_h - (s)->pad_top + kh * (s)->dilation_h, ih < 0 || ih >= (s)->in_h) {    \
+        } else                                                                                                \
+            for (int kw = 0, iw; kw < (s)->kernel_w; kw++)                                                    \
+                if (iw = (ow) * (s)->stride_w - (s)->pad_left + kw * (s)->dilation_w, iw < 0 || iw >= (s)->in_w) { \
+                } else
+
 /* Float conv: w is [out_channels][in_channels/group][kernel_h][kernel_w]; bias may be NULL. */
 void trit_ref_conv2d_f32(const trit_conv_shape *s, const float *x, const float *w, const float *bias,
                          const trit_epilogue *e, float *y);
@@ -113,6 +125,19 @@ void trit_ref_global_avgpool_f32(int batch, int channels, size_t spatial, const 
 void trit_ref_global_maxpool_f32(int batch, int channels, size_t spatial, const float *x, float *y);
 
 /* ---- element-wise ------------------------------------------------------------------------------ */
+/* Element i of an integer tensor (uint8, int8, int32, int64) as int64; 0 for float32, which no
+ * caller sends. */
+static inline int64_t trit_read_int(trit_dtype type, const void *data, size_t i) {
+    switch (type) {
+    case TRIT_UINT8: return ((const uint8_t *)data)[i];
+    case TRIT_INT8: return ((const int8_t *)data)[i];
+    case TRIT_INT32: return ((const int32_t *)data)[i];
+    case TRIT_INT64: return ((const int64_t *)data)[i];
+    case TRIT_FLOAT32: break;
+    }
+    return 0;
+}
+
 void trit_ref_clamp_f32(size_t count, const float *x, float min, float max, float *y); /* Relu, Clip */
 /* Relu and Clip on integers (uint8, int8, int32, int64): y = min(max(x, lo), hi), compared in int64
  * (lo > hi gives hi everywhere, as ONNX says). */

@@ -4,25 +4,14 @@
 
 #include "ops.h"
 
-static int64_t quantized_value(trit_dtype type, const void *data, size_t i) {
-    switch (type) {
-    case TRIT_UINT8: return ((const uint8_t *)data)[i];
-    case TRIT_INT8: return ((const int8_t *)data)[i];
-    case TRIT_INT32: return ((const int32_t *)data)[i];
-    case TRIT_INT64: return ((const int64_t *)data)[i];
-    case TRIT_FLOAT32: break; /* not a quantized type; the compiler never sends it */
-    }
-    return 0;
-}
-
 void trit_ref_dequantize_linear(trit_dtype x_type, size_t outer, size_t axis_size, size_t inner, const void *x,
                                 const float *scale, const void *zero_point, float *y) {
     size_t i = 0;
     for (size_t o = 0; o < outer; o++) {
         for (size_t a = 0; a < axis_size; a++) {
-            const int64_t zero = zero_point ? quantized_value(x_type, zero_point, a) : 0;
+            const int64_t zero = zero_point ? trit_read_int(x_type, zero_point, a) : 0;
             for (size_t k = 0; k < inner; k++, i++) {
-                y[i] = (float)(quantized_value(x_type, x, i) - zero) * scale[a];
+                y[i] = (float)(trit_read_int(x_type, x, i) - zero) * scale[a];
             }
         }
     }
@@ -34,7 +23,7 @@ void trit_ref_quantize_linear(trit_dtype y_type, size_t outer, size_t axis_size,
     size_t i = 0;
     for (size_t o = 0; o < outer; o++) {
         for (size_t a = 0; a < axis_size; a++) {
-            const float zero = zero_point ? (float)quantized_value(y_type, zero_point, a) : 0.0f;
+            const float zero = zero_point ? (float)trit_read_int(y_type, zero_point, a) : 0.0f;
             for (size_t k = 0; k < inner; k++, i++) {
                 float v = x[i] / scale[a];
                 v = (v != v ? 0.0f : nearbyintf(v)) + zero; /* integers below 2^24: exact */

@@ -49,19 +49,29 @@ static inline void copy_element(unsigned char *dst, const unsigned char *src, si
     else memcpy(dst, src, size);
 }
 
+/* y as rows of its last dimension, for the row walkers below (slice, pad): 0 when there is nothing
+ * to walk, y being empty or of rank 0 (its one element then copied from x here). */
+static int rows_to_walk(size_t element_size, int rank, const int64_t *y_dims, const void *x, void *y, size_t *row,
+                        size_t *rows) {
+    const size_t count = dims_count(rank, y_dims);
+    if (count == 0) return 0;
+    if (rank == 0) {
+        memcpy(y, x, element_size);
+        return 0;
+    }
+    *row = (size_t)y_dims[rank - 1];
+    *rows = count / *row;
+    return 1;
+}
+
 /* Walks y row by row (every dimension but the last by the odometer, the last one in a loop). */
 void trit_ref_slice(size_t element_size, int rank, const int64_t *x_dims, const int64_t *starts,
                     const int64_t *steps, const int64_t *y_dims, const void *x, void *y) {
     int64_t x_strides[TRIT_MAX_RANK];
     dims_strides(rank, x_dims, x_strides);
-    const size_t count = dims_count(rank, y_dims);
-    if (count == 0) return;
-    if (rank == 0) {
-        memcpy(y, x, element_size);
-        return;
-    }
+    size_t row, rows;
+    if (!rows_to_walk(element_size, rank, y_dims, x, y, &row, &rows)) return;
     const int last = rank - 1;
-    const size_t row = (size_t)y_dims[last], rows = count / row;
     const int64_t step = steps[last] * x_strides[last];
     int64_t index[TRIT_MAX_RANK] = {0};
     unsigned char *dst = y;
@@ -82,14 +92,9 @@ void trit_ref_pad_constant(size_t element_size, int rank, const int64_t *x_dims,
     int64_t x_strides[TRIT_MAX_RANK], y_dims[TRIT_MAX_RANK];
     dims_strides(rank, x_dims, x_strides);
     for (int d = 0; d < rank; d++) y_dims[d] = x_dims[d] + pads[d] + pads[rank + d];
-    const size_t count = dims_count(rank, y_dims);
-    if (count == 0) return;
-    if (rank == 0) {
-        memcpy(y, x, element_size);
-        return;
-    }
+    size_t row, rows;
+    if (!rows_to_walk(element_size, rank, y_dims, x, y, &row, &rows)) return;
     const int last = rank - 1;
-    const size_t row = (size_t)y_dims[last], rows = count / row;
     const unsigned char *src = x;
     unsigned char *dst = y;
     int64_t index[TRIT_MAX_RANK] = {0};
@@ -137,17 +142,6 @@ void trit_ref_concat(size_t element_size, size_t outer, size_t inner, int count,
  * the target's range (ONNX leaves out-of-range undefined; saturating keeps C free of undefined
  * behaviour and is what the 8-bit targets in ops.h promise). float → float: copy. */
 static int is_float(trit_dtype t) { return t == TRIT_FLOAT32; }
-
-static int64_t read_int(trit_dtype t, const void *x, size_t i) {
-    switch (t) {
-    case TRIT_UINT8: return ((const uint8_t *)x)[i];
-    case TRIT_INT8: return ((const int8_t *)x)[i];
-    case TRIT_INT32: return ((const int32_t *)x)[i];
-    case TRIT_INT64: return ((const int64_t *)x)[i];
-    case TRIT_FLOAT32: break;
-    }
-    return 0;
-}
 
 /* Write the low bits of v (two's complement) to an integer element of type t. */
 static void write_int_wrapped(trit_dtype t, void *y, size_t i, int64_t v) {
@@ -197,9 +191,9 @@ void trit_ref_cast(trit_dtype from, trit_dtype to, size_t count, const void *x, 
         } else if (is_float(from)) {
             write_int_wrapped(to, y, i, float_to_int_saturated(to, ((const float *)x)[i]));
         } else if (is_float(to)) {
-            ((float *)y)[i] = (float)read_int(from, x, i);
+            ((float *)y)[i] = (float)trit_read_int(from, x, i);
         } else {
-            write_int_wrapped(to, y, i, read_int(from, x, i));
+            write_int_wrapped(to, y, i, trit_read_int(from, x, i));
         }
     }
 }
