@@ -84,33 +84,28 @@ static size_t probe_scratch_size(const trit_conv_shape *s) {
 }
 
 
+/* s0..s7 op= the vectors at each of the n entries from idx[done] (op: wasm_i16x8_add or _sub) */
+#define PROBE_ACCUMULATE(op)                                                               \
+    do {                                                                                   \
+        for (uint32_t i = 0; i < n; i++) {                                                 \
+            const int16_t *p = base + idx[done + i];                                       \
+            s0 = op(s0, wasm_v128_load(p)), s1 = op(s1, wasm_v128_load(p + 8));            \
+            s2 = op(s2, wasm_v128_load(p + 16)), s3 = op(s3, wasm_v128_load(p + 24));      \
+            if (PROBE_VECS == 8) {                                                         \
+                s4 = op(s4, wasm_v128_load(p + 32)), s5 = op(s5, wasm_v128_load(p + 40));  \
+                s6 = op(s6, wasm_v128_load(p + 48)), s7 = op(s7, wasm_v128_load(p + 56));  \
+            }                                                                              \
+        }                                                                                  \
+    } while (0)
+
 /* acc16 +=/-= one chunk of <= 256 entries at a time, then widened into acc32 (kept in memory:
  * touched once per chunk, so it costs no registers in the inner loop) */
 static inline void probe_list(const int16_t *base, const int32_t *idx, uint32_t count, int subtract, v128_t *acc32) {
     for (uint32_t done = 0; done < count;) {
         const uint32_t n = count - done < CHUNK ? count - done : CHUNK;
         v128_t s0 = wasm_i16x8_splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-        if (subtract) {
-            for (uint32_t i = 0; i < n; i++) {
-                const int16_t *p = base + idx[done + i];
-                s0 = wasm_i16x8_sub(s0, wasm_v128_load(p)), s1 = wasm_i16x8_sub(s1, wasm_v128_load(p + 8));
-                s2 = wasm_i16x8_sub(s2, wasm_v128_load(p + 16)), s3 = wasm_i16x8_sub(s3, wasm_v128_load(p + 24));
-#if PROBE_VECS == 8
-                s4 = wasm_i16x8_sub(s4, wasm_v128_load(p + 32)), s5 = wasm_i16x8_sub(s5, wasm_v128_load(p + 40));
-                s6 = wasm_i16x8_sub(s6, wasm_v128_load(p + 48)), s7 = wasm_i16x8_sub(s7, wasm_v128_load(p + 56));
-#endif
-            }
-        } else {
-            for (uint32_t i = 0; i < n; i++) {
-                const int16_t *p = base + idx[done + i];
-                s0 = wasm_i16x8_add(s0, wasm_v128_load(p)), s1 = wasm_i16x8_add(s1, wasm_v128_load(p + 8));
-                s2 = wasm_i16x8_add(s2, wasm_v128_load(p + 16)), s3 = wasm_i16x8_add(s3, wasm_v128_load(p + 24));
-#if PROBE_VECS == 8
-                s4 = wasm_i16x8_add(s4, wasm_v128_load(p + 32)), s5 = wasm_i16x8_add(s5, wasm_v128_load(p + 40));
-                s6 = wasm_i16x8_add(s6, wasm_v128_load(p + 48)), s7 = wasm_i16x8_add(s7, wasm_v128_load(p + 56));
-#endif
-            }
-        }
+        if (subtract) PROBE_ACCUMULATE(wasm_i16x8_sub);
+        else PROBE_ACCUMULATE(wasm_i16x8_add);
         const v128_t sums[8] = {s0, s1, s2, s3, s4, s5, s6, s7};
         for (int v = 0; v < PROBE_VECS; v++) {
             acc32[2 * v] = wasm_i32x4_add(acc32[2 * v], wasm_i32x4_extend_low_i16x8(sums[v]));

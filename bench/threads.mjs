@@ -81,51 +81,9 @@ async function inPage({ engine, model, runs, warmup }) {
         note = `threads ${tf.wasm.getThreadsCount()}, multithread ${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')}, simd ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT')}`;
         const net = await (await fetch(`${dirUrl}/${model.name}.net.json`)).json();
         const blob = new Float32Array(await (await fetch(`${dirUrl}/${model.name}.net.bin`)).arrayBuffer());
-        // the network of bench/engines/tfjs.mjs: fused conv + bias (+ relu), NHWC
-        const weights = net.ops.map((op) => {
-            if (op.op === 'conv') {
-                const [o, i, kh, kw] = op.shape;
-                const w = tf.tidy(() => tf.transpose(tf.tensor4d(blob.subarray(op.w, op.w + o * i * kh * kw), [o, i, kh, kw]), [2, 3, 1, 0]));
-                return { w, b: tf.tensor1d(blob.subarray(op.b, op.b + o)) };
-            }
-            if (op.op === 'fc') {
-                const [n, k] = op.shape;
-                return { w: tf.tidy(() => tf.transpose(tf.tensor2d(blob.subarray(op.w, op.w + n * k), [n, k]))), b: tf.tensor1d(blob.subarray(op.b, op.b + n)) };
-            }
-            return null;
-        });
-        const forward = (x) => tf.tidy(() => {
-            const t = { input: x };
-            net.ops.forEach((op, i) => {
-                const v = t[op.x];
-                if (op.op === 'conv') {
-                    const pad = op.pad === 0 ? 'valid' : op.pad, fuseRelu = op.relu && !op.add;
-                    let y = tf.fused.conv2d({ x: v, filter: weights[i].w, strides: op.stride, pad, bias: weights[i].b,
-                        activation: fuseRelu ? 'relu' : 'linear' });
-                    if (op.add) y = tf.add(y, t[op.add]);
-                    t[op.y] = op.relu && !fuseRelu ? tf.relu(y) : y;
-                } else if (op.op === 'maxpool') {
-                    t[op.y] = tf.maxPool(v, op.k, op.stride, op.pad);
-                } else if (op.op === 'shortcutA') {
-                    const s = tf.stridedSlice(v, [0, 0, 0, 0], v.shape, [1, 2, 2, 1]);
-                    t[op.y] = tf.pad(s, [[0, 0], [0, 0], [0, 0], [op.before, op.after]]);
-                } else if (op.op === 'gap') {
-                    t[op.y] = tf.mean(v, [1, 2]);
-                } else if (op.op === 'fc') {
-                    t[op.y] = tf.add(tf.matMul(v, weights[i].w), weights[i].b);
-                }
-            });
-            return t.logits;
-        });
-        run = async () => {
-            const [n, c, h, w] = model.dims;
-            const x = tf.tidy(() => tf.transpose(tf.tensor4d(input, [n, c, h, w]), [0, 2, 3, 1]));
-            const y = forward(x);
-            const data = await y.data();
-            x.dispose();
-            y.dispose();
-            return data;
-        };
+        const { tfjsNetwork } = await import(`${base}/bench/engines/tfjs_net.mjs`);
+        const runNetwork = tfjsNetwork(tf, net, blob);
+        run = () => runNetwork(input, model.dims);
     }
     const first = await run();
     const loadMs = performance.now() - t0;

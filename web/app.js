@@ -1547,28 +1547,7 @@ function drawSizeSquares(floatBytes, fileBytes, name) {
 $('smoothing').value = String(state.alpha);
 if ($('smoothing').value !== String(state.alpha)) { // a ?smooth= value not in the list: add it
     $('smoothing').append(new Option(`weight ${state.alpha} (from the address)`, String(state.alpha)));
-    // The same comparison as areas: one square per file, its area in proportion to its bytes.
-function drawSizeSquares(floatBytes, fileBytes, name) {
-    const big = 96, small = Math.max(2, big * Math.sqrt(fileBytes / floatBytes)), ns = 'http://www.w3.org/2000/svg';
-    const svg = document.createElementNS(ns, 'svg');
-    svg.setAttribute('viewBox', `0 0 ${big + small + 260} ${big + 4}`);
-    svg.setAttribute('width', String(big + small + 260));
-    svg.setAttribute('height', String(big + 4));
-    svg.setAttribute('role', 'img');
-    svg.setAttribute('aria-label', `Areas in proportion to bytes: float32 weights ${formatBytes(floatBytes)}, ${name} ${formatBytes(fileBytes)}`);
-    const square = (x, side, kind, label) => {
-        const rect = document.createElementNS(ns, 'rect');
-        Object.entries({ x, y: 2 + big - side, width: side, height: side, class: `size-square ${kind}` }).forEach(([k, v]) => rect.setAttribute(k, v));
-        const text = document.createElementNS(ns, 'text');
-        Object.entries({ x: x + side + 6, y: big - 2, class: 'size-square-label' }).forEach(([k, v]) => text.setAttribute(k, v));
-        text.textContent = label;
-        return [rect, text];
-    };
-    svg.append(...square(2, big, 'float', ''), ...square(big + 10, small, 'file', `${formatBytes(fileBytes)} against ${formatBytes(floatBytes)}, by area`));
-    $('size-squares').replaceChildren(svg);
-}
-
-$('smoothing').value = String(state.alpha);
+    $('smoothing').value = String(state.alpha);
 }
 $('smoothing-alpha').textContent = String(state.alpha);
 $('smoothing').addEventListener('change', (e) => {

@@ -10,6 +10,8 @@ import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
 
+import { readTensorProto, tensorProto } from "../js/helpers.mjs";
+
 const require = createRequire(import.meta.url);
 const ort = require("onnxruntime-node");
 
@@ -27,63 +29,8 @@ if (!dir || !(inputs >= 1)) {
 }
 const RELATIVE = 1e-4;
 
-// ---- TensorProto (the subset trit run reads and writes: dims, data_type, name, raw_data) --------------
-function varint(value) {
-  const out = [];
-  let v = BigInt(value);
-  do {
-    let byte = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v) byte |= 0x80;
-    out.push(byte);
-  } while (v);
-  return out;
-}
-function encodeTensor(name, dims, floats) {
-  const bytes = [];
-  for (const d of dims) bytes.push(...varint((1 << 3) | 0), ...varint(d));
-  bytes.push(...varint((2 << 3) | 0), ...varint(1));
-  const nameBytes = Buffer.from(name, "utf8");
-  bytes.push(...varint((8 << 3) | 2), ...varint(nameBytes.length), ...nameBytes);
-  const raw = Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength);
-  return Buffer.concat([Buffer.from(bytes), Buffer.from(varint((9 << 3) | 2)), Buffer.from(varint(raw.length)), raw]);
-}
-function decodeTensor(buffer) {
-  let pos = 0;
-  const readVarint = () => {
-    let result = 0n, shift = 0n;
-    for (;;) {
-      const b = buffer[pos++];
-      result |= BigInt(b & 0x7f) << shift;
-      if (!(b & 0x80)) return result;
-      shift += 7n;
-    }
-  };
-  const dims = [];
-  let dtype = 0, raw = null, floats = [];
-  while (pos < buffer.length) {
-    const key = Number(readVarint());
-    const field = key >> 3, wire = key & 7;
-    if (wire === 0) {
-      const v = readVarint();
-      if (field === 1) dims.push(Number(v));
-      else if (field === 2) dtype = Number(v);
-    } else if (wire === 2) {
-      const length = Number(readVarint());
-      const chunk = buffer.subarray(pos, pos + length);
-      pos += length;
-      if (field === 9) raw = chunk;
-      else if (field === 4) floats.push(...new Float32Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + length)));
-    } else if (wire === 5) {
-      if (field === 4) floats.push(buffer.readFloatLE(pos));
-      pos += 4;
-    } else if (wire === 1) pos += 8;
-    else throw new Error(`unexpected wire type ${wire}`);
-  }
-  if (dtype !== 1) throw new Error(`expected float32 output, got data type ${dtype}`);
-  const data = raw ? new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)) : Float32Array.from(floats);
-  return { dims, data };
-}
+// TensorProto files as trit run reads and writes them (float32: dims, data_type, name, raw_data)
+const readTensor = (file) => readTensorProto(new Uint8Array(fs.readFileSync(file)));
 
 // Deterministic normal-ish inputs (sum of uniforms), seeded per model and input index.
 function randomInput(count, seed) {
@@ -127,14 +74,14 @@ for (const [index, name] of models.entries()) {
   for (let k = 0; k < inputs; k++) cases.push({ data: randomInput(count, 1000 * (index + 1) + k) });
   for (const [k, c] of cases.entries()) {
     let data = c.data, file = c.file;
-    if (file) data = decodeTensor(fs.readFileSync(file)).data;
+    if (file) data = readTensor(file).data;
     else {
       file = path.join(work, `${name}_input_${k}.pb`);
-      fs.writeFileSync(file, encodeTensor(inputName, dims, data));
+      fs.writeFileSync(file, tensorProto(inputName, dims, data));
     }
     const outDir = path.join(work, `${name}_out_${k}`);
     execFileSync(trit, ["run", modelPath, file, "--out-dir", outDir], { stdio: ["ignore", "ignore", "inherit"] });
-    const mine = decodeTensor(fs.readFileSync(path.join(outDir, "output_0.pb"))).data;
+    const mine = readTensor(path.join(outDir, "output_0.pb")).data;
     const result = await session.run({ [inputName]: new ort.Tensor("float32", data, dims) });
     const theirs = result[outputName].data;
     const r = compare(mine, theirs);
@@ -142,7 +89,7 @@ for (const [index, name] of models.entries()) {
     worstAbs = Math.max(worstAbs, r.maxDiff);
     if (mine.length !== theirs.length || !(r.relative <= RELATIVE)) ok = false;
     if (c.file && fs.existsSync(path.join(expected, "output_0.pb"))) {
-      const torch = decodeTensor(fs.readFileSync(path.join(expected, "output_0.pb"))).data;
+      const torch = readTensor(path.join(expected, "output_0.pb")).data;
       const rt = compare(mine, torch);
       if (!(rt.relative <= RELATIVE)) {
         ok = false;

@@ -4,42 +4,23 @@
 // classifies, so every result must equal Node's.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { encodePng, picture, root, testModels } from './helpers.mjs';
+import { CHROMIUM, encodePng, openInChromium, picture, serveRepo, testModels } from './helpers.mjs';
 
 const { load } = await import('../../js_sdk/trit.js');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
-const PAGE = '<!DOCTYPE html><meta charset="utf-8"><title>trit SDK test</title>';
 
-let server, origin, browser, chromium;
+let site, browser, chromium;
 before(async () => {
   try {
     ({ chromium } = await import('playwright-core'));
   } catch { /* reported by the test */ }
-  server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    if (path === '/') { res.writeHead(200, { 'content-type': 'text/html' }); return res.end(PAGE); }
-    try {
-      const body = await readFile(join(root, path));
-      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  await new Promise((done) => server.listen(0, '127.0.0.1', done));
-  origin = `http://127.0.0.1:${server.address().port}`;
+  site = await serveRepo('trit SDK test');
 });
 after(async () => {
   await browser?.close();
-  server.closeAllConnections();
-  server.close();
+  site.close();
 });
 
 test('image, canvas, OffscreenCanvas, ImageBitmap, ImageData, VideoFrame and Blob in Chromium and a Worker', async (t) => {
@@ -50,12 +31,8 @@ test('image, canvas, OffscreenCanvas, ImageBitmap, ImageData, VideoFrame and Blo
   const expected = await model.classify(pic, { topK: 10 });
   model.dispose();
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu',
-    '--no-first-run', '--disable-dev-shm-usage', '--disable-background-networking'] });
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${origin}/`);
+  let page, errors;
+  ({ browser, page, errors } = await openInChromium(chromium, `${site.origin}/`));
   const results = await page.evaluate(async ({ pngBytes }) => {
     const { load, simdSupported } = await import('/js_sdk/trit.js');
     const model = await load('/build/js-test/sdk-small.onnx');

@@ -1,9 +1,10 @@
 // Shared helpers of the JS SDK tests: paths, the native CLI, image encoders, ONNX TensorProto files.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { extname, join, normalize, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { deflateSync } from 'node:zlib';
 
@@ -260,3 +261,49 @@ export function relativeError(a, b) {
 }
 
 export const have = (path) => existsSync(path);
+
+// ---- headless Chromium (browser.test.mjs, threads.test.mjs) ----------------------------------------
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage',
+  '--disable-background-networking'];
+
+/** Headless Chromium (playwright-core's `chromium`) on a new page at `url` → { browser, page, errors }, errors
+ * collecting the page's uncaught exceptions. */
+export async function openInChromium(chromium, url) {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs });
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  return { browser, page, errors };
+}
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
+
+/** Serves the repository on 127.0.0.1 for a page under test: `/` is an empty page titled `title`, any
+ * other path the tree's file (404 where none). pageHeaders(url) and fileHeaders are added to the
+ * responses (cross-origin isolation for the threads tests). → { origin, close() } */
+export async function serveRepo(title, { pageHeaders = () => ({}), fileHeaders = {} } = {}) {
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x'), path = normalize(decodeURIComponent(url.pathname));
+    if (path === '/') {
+      res.writeHead(200, { 'content-type': 'text/html', ...pageHeaders(url) });
+      return res.end(`<!DOCTYPE html><meta charset="utf-8"><title>${title}</title>`);
+    }
+    try {
+      const body = await readFile(join(root, path));
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', ...fileHeaders });
+      res.end(body);
+    } catch {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    close() {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}

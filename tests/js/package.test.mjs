@@ -208,13 +208,18 @@ describe('browsers: Vite, webpack, a CDN folder, CSP (headless Chromium)', { ski
       await page.close();
     }
   }
-  const expectCat = (texts, where) => {
+  // The page at `url` (classifyIn) shows the CLI's answer in every element, with no problems, cross-origin
+  // isolated or not as `isolated` says.
+  async function expectCatIn(url, where, isolated, ids) {
+    const { texts, problems, isolated: wasIsolated } = await classifyIn(url, ids);
     for (const text of texts) {
       const [label, probability] = text.split(' ');
       assert.equal(label, native0.label, where);
       assert.ok(Math.abs(+probability - native0.probability) <= 1e-6, `${where}: ${text} vs ${native0.probability}`);
     }
-  };
+    assert.deepEqual(problems, [], where);
+    assert.equal(wasIsolated, isolated, `${where}: crossOriginIsolated`);
+  }
 
   // One project for both bundlers: the README's src/index.js and src/worker.js, the model and the cat.
   const project = (name) => join(work, name);
@@ -237,10 +242,7 @@ describe('browsers: Vite, webpack, a CDN folder, CSP (headless Chromium)', { ski
     const dev = await vite.createServer({ ...options, server: { host: '127.0.0.1', port: 0, headers: ISOLATED() } });
     await dev.listen();
     try {
-      const { texts, problems, isolated } = await classifyIn(dev.resolvedUrls.local[0]);
-      expectCat(texts, 'vite dev');
-      assert.deepEqual(problems, []);
-      assert.equal(isolated, true);
+      await expectCatIn(dev.resolvedUrls.local[0], 'vite dev', true);
     } finally {
       await dev.close();
     }
@@ -252,10 +254,7 @@ describe('browsers: Vite, webpack, a CDN folder, CSP (headless Chromium)', { ski
     assert.ok(bundled.every((js) => !/\bimport\(?\s*["']node:/.test(js)), 'no node: import in the browser bundle');
     const preview = await vite.preview({ ...options, preview: { host: '127.0.0.1', port: 0, headers: ISOLATED() } });
     try {
-      const { texts, problems, isolated } = await classifyIn(preview.resolvedUrls.local[0]);
-      expectCat(texts, 'vite build');
-      assert.deepEqual(problems, []);
-      assert.equal(isolated, true);
+      await expectCatIn(preview.resolvedUrls.local[0], 'vite build', true);
     } finally {
       await new Promise((r) => preview.httpServer.close(r));
     }
@@ -275,10 +274,7 @@ describe('browsers: Vite, webpack, a CDN folder, CSP (headless Chromium)', { ski
     for (const headers of [undefined, ISOLATED]) { // one thread, then threads (trit-mt.wasm)
       const { server, url } = await serve(join(dir, 'dist'), headers);
       try {
-        const { texts, problems, isolated } = await classifyIn(`${url}/index.html`);
-        expectCat(texts, 'webpack');
-        assert.deepEqual(problems, []);
-        assert.equal(isolated, !!headers);
+        await expectCatIn(`${url}/index.html`, 'webpack', !!headers);
       } finally {
         server.close();
       }
@@ -300,10 +296,7 @@ describe('browsers: Vite, webpack, a CDN folder, CSP (headless Chromium)', { ski
     const page = await serve(site, (path) => path.endsWith('.html') ? { 'content-security-policy': policy } : {});
     try {
       policy = `script-src 'self' ${cdn.url} 'wasm-unsafe-eval'`;
-      const { texts, problems, isolated } = await classifyIn(`${page.url}/cdn.html`, ['page']);
-      expectCat(texts, 'CDN');
-      assert.deepEqual(problems, []);
-      assert.equal(isolated, false, 'works without cross-origin isolation');
+      await expectCatIn(`${page.url}/cdn.html`, 'CDN (works without cross-origin isolation)', false, ['page']);
 
       policy = `script-src 'self' ${cdn.url}`;
       const tab = await browser.newPage();

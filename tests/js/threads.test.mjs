@@ -6,14 +6,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { copyFile, readFile, stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { picture, random, root, tempDir, wasmDir } from './helpers.mjs';
+import { CHROMIUM, openInChromium, picture, random, root, serveRepo, tempDir, wasmDir } from './helpers.mjs';
 
 const { load, TritError } = await import('../../js_sdk/trit.js');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const shipped = readdirSync(join(root, 'models')).filter((f) => f.endsWith('.onnx')).sort();
 
 // A fixed input per model: pseudo-random values of the input's dtype.
@@ -123,36 +121,19 @@ test('threads option: validated, the default from the cores, fallbacks with a re
 });
 
 // ---- Chromium: isolated (COOP/COEP) and not ----------------------------------------------------
-const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
-let server, origin, browser, chromium;
+let site, browser, chromium;
 before(async () => {
   try {
     ({ chromium } = await import('playwright-core'));
   } catch { /* reported by the test */ }
-  server = createServer(async (req, res) => {
-    const url = new URL(req.url, 'http://x'), path = normalize(decodeURIComponent(url.pathname));
-    const headers = url.searchParams.has('plain') || path !== '/' && !path.endsWith('.js') ? {} : ISOLATION;
-    if (path === '/') {
-      res.writeHead(200, { 'content-type': 'text/html', ...headers });
-      return res.end('<!DOCTYPE html><meta charset="utf-8"><title>trit threads</title>');
-    }
-    try {
-      const body = await readFile(join(root, path));
-      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', ...ISOLATION });
-      res.end(body);
-    } catch {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  await new Promise((done) => server.listen(0, '127.0.0.1', done));
-  origin = `http://127.0.0.1:${server.address().port}`;
+  // the page is isolated unless asked for ?plain; every file always carries the headers
+  site = await serveRepo('trit threads', { pageHeaders: (url) => (url.searchParams.has('plain') ? {} : ISOLATION),
+    fileHeaders: ISOLATION });
 });
 after(async () => {
   await browser?.close();
-  server.closeAllConnections();
-  server.close();
+  site.close();
 });
 
 // In the page or a module Worker: per model and thread count, a 64-bit FNV-1a fingerprint of each
@@ -207,12 +188,8 @@ test('Chromium, cross-origin isolated: 1, 2 and 3 threads bit-identical to Node,
       model.dispose();
     }
   }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu',
-    '--no-first-run', '--disable-dev-shm-usage', '--disable-background-networking'] });
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${origin}/`);
+  let page, errors;
+  ({ browser, page, errors } = await openInChromium(chromium, `${site.origin}/`));
   const inPage = await page.evaluate(inBrowser, models);
   assert.equal(inPage.isolated, true);
   assert.deepEqual(inPage.runs, expected, 'page');
@@ -229,7 +206,7 @@ test('Chromium, cross-origin isolated: 1, 2 and 3 threads bit-identical to Node,
   assert.deepEqual(inWorker.runs, expected, 'worker');
 
   // not cross-origin isolated: 1 thread whatever was asked, and the reason
-  await page.goto(`${origin}/?plain`);
+  await page.goto(`${site.origin}/?plain`);
   const plain = await page.evaluate(async () => {
     const { load } = await import('/js_sdk/trit.js');
     const m = await load('/models/resnet20-ttq.onnx', { threads: 2 });

@@ -9,8 +9,9 @@ import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, ROOT, launch, openPage, screenshot, startServer, testPicture, writeY4m } from './helpers.mjs';
+import { ARTIFACTS, ROOT, launch, openDemo, openPage, screenshot, startServer, testPicture, writeY4m } from './helpers.mjs';
 import { load } from '../../js_sdk/trit.js';
+import { encodeBmp } from '../js/helpers.mjs';
 
 const CAMERA_FLAGS = (y4m) => ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
     `--use-file-for-fake-video-capture=${y4m}`];
@@ -27,13 +28,6 @@ async function browserWith(flags) {
 
 // A repository path for a model URL of the manifest (relative to /web/).
 const modelPath = (m) => path.join(ROOT, 'web', m.url);
-
-async function openDemo(browser, options) {
-    const tab = await openPage(browser, options);
-    await tab.page.goto(options?.url ?? server.page);
-    await tab.page.waitForSelector('html[data-model="ready"]', { timeout: 20000 });
-    return tab;
-}
 
 const shownTop = (page) => page.$$eval('#results li:not([hidden])', (items) => items.map((li) => ({
     index: Number(li.dataset.index),
@@ -101,7 +95,7 @@ describe('camera', () => {
     test('fake webcam: top-5 within 10 s, equal to the SDK in Node on the same frame; stop and start', async () => {
         const picture = testPicture(640, 480, 1);
         const y4m = writeY4m(path.join(ARTIFACTS, 'camera.y4m'), picture);
-        const tab = await openDemo(await browserWith(CAMERA_FLAGS(y4m)));
+        const tab = await openDemo(await browserWith(CAMERA_FLAGS(y4m)), server.page);
         const { page } = tab;
         const started = Date.now();
         await page.click('#camera-start');
@@ -179,7 +173,7 @@ describe('camera', () => {
 describe('camera choice', () => {
     test('two cameras: a picker appears and switching keeps results coming', async () => {
         const tab = await openDemo(await browserWith(['--use-fake-device-for-media-stream=device-count=2',
-            '--use-fake-ui-for-media-stream']));
+            '--use-fake-ui-for-media-stream']), server.page);
         const { page } = tab;
         await page.click('#camera-start');
         await page.waitForSelector('#results[data-count="5"]', { timeout: 10000 });
@@ -288,7 +282,7 @@ describe('camera errors', () => {
         // No --use-fake-ui-for-media-stream: the permission prompt cannot be answered, so it is denied.
         const y4m = writeY4m(path.join(ARTIFACTS, 'camera.y4m'), testPicture());
         const denied = await openDemo(await browserWith(['--use-fake-device-for-media-stream',
-            `--use-file-for-fake-video-capture=${y4m}`]));
+            `--use-file-for-fake-video-capture=${y4m}`]), server.page);
         await denied.page.click('#camera-start');
         await denied.page.waitForSelector('html[data-camera="error"]', { timeout: 10000 });
         assert.match(await denied.page.textContent('#camera-message'), /permission was denied/i);
@@ -298,7 +292,7 @@ describe('camera errors', () => {
         // Permission granted but no camera device at all; and the page opened on a non-local http origin.
         const browser = await browserWith(['--use-fake-ui-for-media-stream',
             '--host-resolver-rules=MAP demo.example 127.0.0.1']);
-        const none = await openDemo(browser);
+        const none = await openDemo(browser, server.page);
         await none.page.click('#camera-start');
         await none.page.waitForSelector('html[data-camera="error"]', { timeout: 10000 });
         assert.match(await none.page.textContent('#camera-message'), /no camera/i);
@@ -306,7 +300,7 @@ describe('camera errors', () => {
         assertNoProblems(none);
 
         const insecureUrl = server.page.replace('localhost', 'demo.example');
-        const insecure = await openDemo(browser, { url: insecureUrl });
+        const insecure = await openDemo(browser, insecureUrl);
         assert.match(await insecure.page.textContent('#camera-message'), /secure context/i);
         await insecure.page.click('#camera-start');
         assert.match(await insecure.page.textContent('#camera-message'), /secure context/i);
@@ -321,7 +315,7 @@ describe('images and models', () => {
 
     test('upload: a JPEG through the file input gives the native CLI’s top-1', async (t) => {
         if (!existsSync(NATIVE_CLI)) assert.fail(`${NATIVE_CLI} is missing: make native`);
-        const tab = await openDemo(browser);
+        const tab = await openDemo(browser, server.page);
         const { page } = tab;
         // A JPEG from Chromium's encoder (3:2, so resize and centre crop both matter).
         const jpegBase64 = await page.evaluate(async () => {
@@ -368,7 +362,7 @@ describe('images and models', () => {
     });
 
     test('model switch disposes the old model and reclassifies; a 404 model is a visible error', async () => {
-        const tab = await openDemo(browser, { expected: [/404/] });
+        const tab = await openDemo(browser, server.page, { expected: [/404/] });
         const { page } = tab;
         // Add a model whose file does not exist to the list the page reads.
         await page.route('**/web/models.json', async (route) => {
@@ -417,7 +411,7 @@ describe('images and models', () => {
     });
 
     test('drag and drop and paste classify like the file picker', async () => {
-        const tab = await openDemo(browser);
+        const tab = await openDemo(browser, server.page);
         const { page } = tab;
         const picture = bmp(testPicture(240, 160, 7));
         await page.setInputFiles('#file-input', { name: 'picked.bmp', mimeType: 'image/bmp', buffer: picture });
@@ -445,7 +439,7 @@ describe('images and models', () => {
         const still = { name: 'same.bmp', mimeType: 'image/bmp', buffer: bmp(testPicture(180, 240, 11)) };
         const answers = {};
         for (const simd of ['1', '0']) {
-            const tab = await openDemo(browser, { url: `${server.page}?simd=${simd}` });
+            const tab = await openDemo(browser, `${server.page}?simd=${simd}`);
             await tab.page.setInputFiles('#file-input', still);
             await tab.page.waitForSelector('#stage[data-classified="same.bmp"]', { timeout: 10000 });
             assert.equal(await tab.page.textContent('#simd-badge'), simd === '1' ? 'SIMD: on' : 'SIMD: off');
@@ -471,7 +465,7 @@ describe('images and models', () => {
                 data.set([...blocks[Math.floor(y / B) * (W / B) + Math.floor(x / B)], 255], (y * W + x) * 4);
             }
         }
-        const tab = await openDemo(browser);
+        const tab = await openDemo(browser, server.page);
         const { page } = tab;
         await page.setInputFiles('#file-input', { name: 'blocks.bmp', mimeType: 'image/bmp', buffer: bmp({ data, width: W, height: H }) });
         await page.waitForSelector('#stage[data-classified="blocks.bmp"]', { timeout: 10000 });
@@ -562,7 +556,7 @@ describe('images and models', () => {
     });
 
     test('look inside: layer picture and sparsity chart', async () => {
-        const tab = await openDemo(browser);
+        const tab = await openDemo(browser, server.page);
         const { page } = tab;
         await page.waitForFunction(() => document.querySelector('#layer-caption').textContent.length > 0);
         const layerCount = await page.$$eval('#layer-select option', (o) => o.length);
@@ -761,27 +755,8 @@ describe('what `make serve` offers', () => {
     });
 });
 
-// An uncompressed 24-bit BMP (stb_image and browsers read it identically: no codec in between).
-function bmp({ data, width, height }) {
-    const rowBytes = Math.ceil((width * 3) / 4) * 4;
-    const buf = Buffer.alloc(54 + rowBytes * height);
-    buf.write('BM', 0);
-    buf.writeUInt32LE(buf.length, 2);
-    buf.writeUInt32LE(54, 10);
-    buf.writeUInt32LE(40, 14);
-    buf.writeInt32LE(width, 18);
-    buf.writeInt32LE(height, 22);
-    buf.writeUInt16LE(1, 26);
-    buf.writeUInt16LE(24, 28);
-    buf.writeUInt32LE(rowBytes * height, 34);
-    for (let y = 0; y < height; y++) {
-        const row = 54 + (height - 1 - y) * rowBytes;
-        for (let x = 0; x < width; x++) {
-            const i = (y * width + x) * 4;
-            buf[row + 3 * x] = data[i + 2];
-            buf[row + 3 * x + 1] = data[i + 1];
-            buf[row + 3 * x + 2] = data[i];
-        }
-    }
-    return buf;
+// An uncompressed 24-bit BMP (stb_image and browsers read it identically: no codec in between), as
+// Playwright's setInputFiles takes it.
+function bmp(picture) {
+    return Buffer.from(encodeBmp(picture));
 }

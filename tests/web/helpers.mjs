@@ -70,6 +70,14 @@ export async function openPage(browser, { permissions, expected = [] } = {}) {
     };
 }
 
+// openPage, then the demo at `url` once its model has loaded.
+export async function openDemo(browser, url, options) {
+    const tab = await openPage(browser, options);
+    await tab.page.goto(url);
+    await tab.page.waitForSelector('html[data-model="ready"]', { timeout: 20000 });
+    return tab;
+}
+
 export async function screenshot(page, name) {
     mkdirSync(ARTIFACTS, { recursive: true });
     const file = path.join(ARTIFACTS, `${name}.png`);

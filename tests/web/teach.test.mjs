@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, ROOT, launch, openPage, screenshot, startServer, writeY4m } from './helpers.mjs';
+import { ARTIFACTS, ROOT, launch, openDemo, openPage, screenshot, startServer, writeY4m } from './helpers.mjs';
 
 const CAMERA_FLAGS = (y4m) => ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
     `--use-file-for-fake-video-capture=${y4m}`];
@@ -71,10 +71,8 @@ async function video(name, seed) {
 // A page with the camera on that file (and, when given, the classes of `json` imported).
 async function cameraPage(y4m, json) {
     const browser = await launch(CAMERA_FLAGS(y4m));
-    const tab = await openPage(browser, { permissions: ['camera'] });
+    const tab = await openDemo(browser, server.page, { permissions: ['camera'] });
     const { page } = tab;
-    await page.goto(server.page);
-    await page.waitForSelector('html[data-model="ready"]', { timeout: 20000 });
     if (json) {
         await page.setInputFiles('#teach-import', { name: 'trit-classes.json', mimeType: 'application/json', buffer: Buffer.from(json) });
         await page.waitForFunction(() => /^Imported/.test(document.querySelector('#teach-message').textContent));
@@ -148,10 +146,8 @@ describe('teach it your own classes', () => {
 
     test('an import from another model or a broken file is refused and changes nothing', async () => {
         const browser = await launch([]);
-        const tab = await openPage(browser);
+        const tab = await openDemo(browser, server.page);
         const { page } = tab;
-        await page.goto(server.page);
-        await page.waitForSelector('html[data-model="ready"]', { timeout: 20000 });
         const other = JSON.stringify({ format: 'trit-taught-classes', version: 1, model: 'some-other-model', length: 2, classes: [{ name: 'x', samples: [[1, 2]]}] });
         for (const [buffer, why] of [[other, /taught with the model “some-other-model”/], ['{', /not JSON/]]) {
             await page.setInputFiles('#teach-import', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(buffer) });
@@ -168,10 +164,8 @@ describe('teach it your own classes', () => {
 describe('look inside, for the current picture', () => {
     test('heat map of the shown class, a layer\'s channels and the time per step, from the engine', async () => {
         const browser = await launch([]);
-        const tab = await openPage(browser);
+        const tab = await openDemo(browser, server.page);
         const { page } = tab;
-        await page.goto(server.page);
-        await page.waitForSelector('html[data-model="ready"]', { timeout: 20000 });
         await page.click('#example-ship-0000');
         await page.waitForFunction(() => document.querySelector('#stage').dataset.classified);
         await page.locator('#current-inside').scrollIntoViewIfNeeded();
