@@ -31,25 +31,7 @@ sys.path.insert(0, os.path.join(REPO, "models", "train"))
 sys.path.insert(0, os.path.join(REPO, "tests", "crosscheck"))
 import arch  # noqa: E402
 import export  # noqa: E402
-from make_models import randomise_bn, random_ternary, he_scale  # noqa: E402
-
-
-def ternarize(convs, sparsity, gen, asymmetric):
-    """Ternary codes at `sparsity` zeros with He-scaled levels; the module's weight becomes the dequantized one."""
-    result = {}
-    for m in convs:
-        a = he_scale(m.weight, sparsity)
-        t = random_ternary(m.weight, sparsity, gen)
-        if asymmetric:
-            wp = a * float(torch.empty(1).uniform_(0.7, 1.3, generator=gen))
-            wn = a * float(torch.empty(1).uniform_(0.7, 1.3, generator=gen))
-            tw = arch.TernaryWeight([(t, (wn, wp))])
-        else:
-            tw = arch.TernaryWeight([(t, (a, a))])
-        with torch.no_grad():
-            m.weight.copy_(tw.dequantize())
-        result[m] = tw
-    return result
+from make_models import randomise_bn, ternarize  # noqa: E402
 
 
 class NetWriter:
@@ -150,7 +132,7 @@ def main():
     torch.manual_seed(2020)
     m = arch.build("resnet20")
     convs = [c for c in m.modules() if isinstance(c, nn.Conv2d) and c is not m.conv1]
-    tern = ternarize(convs, 0.5, gen, asymmetric=True)
+    tern = ternarize(convs, gen, lambda i, conv: {"kind": "ttq", "sparsity": 0.5})
     randomise_bn(m, (1, 3, 32, 32), gen)
     write(outdir, "resnet20", m, tern, (1, 3, 32, 32), "random ternary ResNet-20, TTQ-style levels, 50 % zeros",
           export.cifar_metadata("resnet20", "random", notes="benchmark: random weights"))
@@ -161,7 +143,7 @@ def main():
         torch.manual_seed(1800 + zeros)
         m = torchvision.models.resnet18(num_classes=1000)
         convs = [c for c in m.modules() if isinstance(c, nn.Conv2d) and c is not m.conv1]
-        tern = ternarize(convs, zeros / 100.0, gen, asymmetric=False)
+        tern = ternarize(convs, gen, lambda i, conv: {"kind": "sym", "sparsity": zeros / 100.0})
         randomise_bn(m, (1, 3, 224, 224), gen)
         meta = {"trit.resize": "256", "trit.mean": "0.485,0.456,0.406", "trit.std": "0.229,0.224,0.225",
                 "trit.arch": "resnet18-torchvision", "trit.method": "random", "trit.notes": "benchmark: random weights"}

@@ -8,6 +8,8 @@ walks torchvision's ResNet-18 and ours with the same code.
 A quantized layer (QConv2d / QLinear) keeps a float latent weight and a `quantizer` module that maps it to the
 effective weight used in forward(); quantizer.ternary(latent) returns the planes to export.
 """
+import contextlib
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -48,7 +50,11 @@ def _quantized(module):
 
 
 class QuantizedLayer:
-    """A float latent weight plus an optional quantizer (mixed into Conv2d / Linear)."""
+    """A float latent weight plus an optional quantizer (mixed into Conv2d / Linear, ahead of them)."""
+
+    def __init__(self, *args, quantizer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.quantizer = quantizer
 
     def effective_weight(self):
         return _quantized(self)
@@ -58,19 +64,11 @@ class QuantizedLayer:
 
 
 class QConv2d(QuantizedLayer, nn.Conv2d):
-    def __init__(self, *args, quantizer=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.quantizer = quantizer
-
     def forward(self, x):
         return self._conv_forward(x, self.effective_weight(), self.bias)
 
 
 class QLinear(QuantizedLayer, nn.Linear):
-    def __init__(self, *args, quantizer=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.quantizer = quantizer
-
     def forward(self, x):
         return F.linear(x, self.effective_weight(), self.bias)
 
@@ -162,3 +160,18 @@ def quantized_layers(model, keep_first_last_float=True):
     if keep_first_last_float:
         layers = [m for m in layers if m is not model.conv1 and m is not model.fc]
     return layers
+
+
+@contextlib.contextmanager
+def recalibrating_bn(model):
+    """BatchNorm running statistics re-estimated from the forward passes run inside the block: reset, then a
+    cumulative average over them (momentum None), in train mode without gradients; momentum 0.1 again after."""
+    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    model.train()
+    with torch.no_grad():
+        yield
+    for m in bns:
+        m.momentum = 0.1

@@ -84,19 +84,11 @@ def evaluate(model, loader):
 def recalibrate_bn(model, loader, batches):
     """Re-estimate BN running statistics with the final (quantized) weights: cumulative average over
     `batches` un-augmented training batches."""
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            m.reset_running_stats()
-            m.momentum = None
-    model.train()
-    with torch.no_grad():
+    with archs.recalibrating_bn(model):
         for i, (x, _) in enumerate(loader):
             if i >= batches:
                 break
             model(x)
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            m.momentum = 0.1
 
 
 def build_model(args):

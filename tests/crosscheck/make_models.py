@@ -39,12 +39,7 @@ import export  # noqa: E402
 def randomise_bn(model, shape, gen):
     """Calibrate BN running stats on a random batch (so activations stay in a sane range), then perturb them
     and gamma/beta so that folding BN is not the identity."""
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            m.reset_running_stats()
-            m.momentum = None
-    model.train()
-    with torch.no_grad():
+    with arch.recalibrating_bn(model):
         model(torch.randn((4,) + tuple(shape[1:]), generator=gen))
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
@@ -54,7 +49,6 @@ def randomise_bn(model, shape, gen):
                 m.running_mean.add_(0.2 * torch.randn(c, generator=gen) * m.running_var.sqrt())
                 m.weight.copy_(torch.empty(c).uniform_(0.5, 1.5, generator=gen))
                 m.bias.copy_(0.2 * torch.randn(c, generator=gen))
-            m.momentum = 0.1
     model.eval()
 
 
@@ -72,8 +66,9 @@ def he_scale(weight, sparsity):
 
 
 def ternarize(modules, gen, plan):
-    """plan(i, module) → dict(kind='ttq'|'channel'|'planes2'|'sym', sparsity=s). Sets module.weight to the
-    dequantized weight (so PyTorch computes the reference) and returns {module: TernaryWeight}."""
+    """plan(i, module) → dict(kind='ttq'|'channel'|'planes2'|'sym', sparsity=s), or None to keep the module
+    float (bench/make_models.py uses it too). Sets module.weight to the dequantized weight (so PyTorch computes
+    the reference) and returns {module: TernaryWeight}."""
     result = {}
     for i, m in enumerate(modules):
         spec = plan(i, m)
