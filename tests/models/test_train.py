@@ -393,5 +393,19 @@ class GpuScriptSmokeTest(unittest.TestCase):
         self.assertIn("unknown stage r99", bad.stderr)
 
 
+def load_tests(loader, tests, pattern):
+    """TRIT_TRAIN_PART=smoke: only the GPU script's smoke test; =rest: all the others (make test-models runs the
+    two parts side by side); unset: everything."""
+    part = os.environ.get("TRIT_TRAIN_PART")
+    if part not in ("smoke", "rest"):
+        return tests
+    keep = unittest.TestSuite()
+    for suite in tests:
+        for case in suite:
+            if isinstance(case, GpuScriptSmokeTest) == (part == "smoke"):
+                keep.addTest(case)
+    return keep
+
+
 if __name__ == "__main__":
     unittest.main()
