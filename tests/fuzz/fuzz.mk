@@ -17,7 +17,7 @@ TEST_TARGETS += test-reliability test-fuzz-smoke test-valgrind
 
 FUZZ_CC ?= clang-14
 FUZZ_SECONDS ?= 600
-FUZZ_SMOKE_SECONDS ?= $(if $(filter 1,$(TRIT_TEST_FULL)),20,10)
+FUZZ_SMOKE_SECONDS ?= $(if $(filter 1,$(TRIT_TEST_FULL)),20,5)
 FUZZ_TARGETS := pb model image
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_SANITIZE := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all
