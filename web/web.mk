@@ -30,4 +30,4 @@ WEB_NODE_FLAGS := $(shell $(NODE) --experimental-websocket -e 0 >/dev/null 2>&1 
 
 test-web: $(WEB_BUILD_DEPS) $(WEB_TEST_MODELS)
 	@mkdir -p $(BUILD)/test-artifacts
-	$(NODE) $(WEB_NODE_FLAGS) --test --test-concurrency=2 tests/web/*.test.mjs
+	$(NODE) $(WEB_NODE_FLAGS) --test tests/web/*.test.mjs
