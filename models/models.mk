@@ -10,7 +10,8 @@
 # test_train.py's load_tests); each one's output is kept in a log and printed when it ends, so they do not
 # interleave. Serially without -j.
 
-.PHONY: test-models test-models-main  # (test-models-train-rest and -smoke are pattern targets: not .PHONY, which skips pattern rules)
+# test-models-train-rest / -smoke come from a pattern rule, so they stay off .PHONY (make skips pattern rules for phony targets)
+.PHONY: test-models test-models-main
 TEST_TARGETS += test-models
 
 MODEL_TESTS_APART := test_train
