@@ -81,14 +81,19 @@ test-reliability-js: wasm $(RELIABILITY_MODELS_STAMP)
 test-reliability: test-reliability-c test-reliability-js
 
 # test_cli (one of $(C_TESTS)) runs the CLI binary, as test-c does.
-test-valgrind: $(RELIABILITY_PLAIN_BINARIES) $(RELIABILITY_MODELS_STAMP) fuzz-replay-valgrind $(C_TESTS) $(NATIVE)/trit
-	@set -e; for t in $(C_TESTS); do \
-	  case $$t in */test_tconv|*/test_tconv_i8|*/test_fgemm) args="$(VALGRIND_SWEEP_CASES)";; *) args=;; esac; \
-	  echo "--- $$t $$args (valgrind memcheck)"; $(VALGRIND) $$t $$args || exit 1; \
-	done; \
-	for t in $(RELIABILITY_TESTS); do \
-	  echo "--- $$t (valgrind memcheck)"; \
-	  case $$t in corrupt) args=200;; soak) args=300;; *) args=;; esac; \
-	  $(VALGRIND) $(RELIABILITY_DIR)/plain/$$t $(RELIABILITY_MODELS_DIR) $$args || exit 1; \
-	done; \
-	echo "valgrind memcheck: $(words $(C_TESTS)) core C test suites, $(words $(RELIABILITY_TESTS)) reliability tests, fuzz regressions: no errors, no leaks"
+# One target per binary, so make -j (scripts/run-tests.sh passes -j$(nproc)) runs them side by side:
+# each is single-threaded under valgrind. valgrind-c/NAME and valgrind-reliability/NAME are pattern
+# targets that never exist as files (make skips pattern rules for phony targets), so they always run.
+VALGRIND_C_RUNS := $(patsubst $(NATIVE)/tests/%,valgrind-c/%,$(C_TESTS))
+VALGRIND_RELIABILITY_RUNS := $(addprefix valgrind-reliability/,$(RELIABILITY_TESTS))
+
+valgrind-c/%: $(NATIVE)/tests/% $(NATIVE)/trit
+	@case $* in test_tconv|test_tconv_i8|test_fgemm) args="$(VALGRIND_SWEEP_CASES)";; *) args=;; esac; \
+	  echo "--- $* $$args (valgrind memcheck)"; $(VALGRIND) $< $$args
+
+valgrind-reliability/%: $(RELIABILITY_DIR)/plain/% $(RELIABILITY_MODELS_STAMP)
+	@case $* in corrupt) args=200;; soak) args=300;; *) args=;; esac; \
+	  echo "--- $* (valgrind memcheck)"; $(VALGRIND) $< $(RELIABILITY_MODELS_DIR) $$args
+
+test-valgrind: $(VALGRIND_C_RUNS) $(VALGRIND_RELIABILITY_RUNS) fuzz-replay-valgrind
+	@echo "valgrind memcheck: $(words $(C_TESTS)) core C test suites, $(words $(RELIABILITY_TESTS)) reliability tests, fuzz regressions: no errors, no leaks"
