@@ -19,13 +19,14 @@
 #                 ResNet-56 float + TTQ/He–Fan, r18 = the large model (CIFAR ResNet-18 float, batch 256, and PTQ at
 #                 85 % zeros distilled from it; compute-bound, so it slows the others: give it a call of its own,
 #                 e.g. --stages r18 --minutes 9)
-# --smoke         a few steps of every stage on a 30-per-class pack, one thread per process: proves the script end
-#                 to end in about a minute on a 2-core CPU.
+# --smoke         a few steps of every stage on a 10-per-class pack (ResNet-18 at the others' batch), one thread
+#                 per process: proves the script end to end in about a minute on a 2-core CPU.
 # --bundle DIR    afterwards, pack every run's weights and logs into DIR as ≤ 8 parts of ≤ 15 MiB (bundle.py): what
 #                 can come back from a GPU machine (copy DIR's files into the device call's $OUT).
 # --unbundle DIR  first, unpack such parts into OUT (back here, before --export-only).
 # --export        afterwards, export every run with models/export.py to OUT/onnx/ and run `trit eval --limit 100`
-#                 on it (needs the onnx package and build/native/trit: on this side, not on the GPU machine).
+#                 on it, one run per core at a time (needs the onnx package and build/native/trit: on this side,
+#                 not on the GPU machine).
 # --export-only   only that, for an OUT brought back from a GPU machine.
 #
 # Stages (resumable: re-running the script with the same OUT continues each run from its checkpoint):
@@ -84,14 +85,15 @@ export TRIT_DATA_CACHE=${TRIT_DATA_CACHE:-${TMPDIR:-/tmp}/trit-data-cache}
 train=("$py" "$repo/models/train/train.py" --runs-dir "$out/runs" --auto-resume --checkpoint-minutes 1)
 if ((smoke)); then
     if [[ -d $data ]]; then
-        "$py" "$repo/models/train/pack_data.py" --data "$data" --per-class 30 "$out/smoke-pack.npz" || exit 2
+        "$py" "$repo/models/train/pack_data.py" --data "$data" --per-class 10 "$out/smoke-pack.npz" || exit 2
         data=$out/smoke-pack.npz
     fi
     train+=(--threads 1 --limit-batches 3 --eval-every 1)
-    float_epochs=2 tern_epochs=1 batch=32
+    # ResNet-18 at 2x the batch is most of a smoke run's time: the same batch as the others proves as much
+    float_epochs=2 tern_epochs=1 batch=32 batch18=32
     limit_a=300 limit_b=300
 else
-    float_epochs=160 tern_epochs=60 batch=128
+    float_epochs=160 tern_epochs=60 batch=128 batch18=256
     # shares of the wall clock: 53 % phase A, 44 % phase B, the rest decoding and the summary
     limit_a=$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 * 0.53 }')
     limit_b=$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 * 0.44 }')
@@ -152,7 +154,7 @@ EOF
         --wd 5e-4 --schedule cosine --warmup 1 "${deadline[@]}"
     want r56 && start resnet56-float --arch resnet56 --method float --epochs "$float_epochs" --lr 0.1 --wd 5e-4 \
         --schedule cosine --warmup 1 "${deadline[@]}"
-    want r18 && start resnet18-float --arch resnet18 --method float --epochs "$float_epochs" --batch $((2 * batch)) \
+    want r18 && start resnet18-float --arch resnet18 --method float --epochs "$float_epochs" --batch "$batch18" \
         --lr 0.2 --wd 5e-4 --schedule cosine --warmup 1 "${deadline[@]}"
     wait_phase "$limit_a"
 
@@ -198,7 +200,7 @@ EOF
     [[ -f $base18 ]] || base18=$out/runs/resnet18-float/checkpoint.pt
     if want r18 && [[ -f $base18 ]]; then
         start resnet18-ptq --arch resnet18 --method ptq --ptq-sparsity 0.85 --init "$base18" --teacher "$base18" \
-            --kd-alpha 0.5 --kd-temp 4 --epochs "$tern_epochs" --batch $((2 * batch)) --lr 0.04 --wd 1e-4 \
+            --kd-alpha 0.5 --kd-temp 4 --epochs "$tern_epochs" --batch "$batch18" --lr 0.04 --wd 1e-4 \
             --schedule cosine --warmup 0.5 "${deadline[@]}"
     elif want r18; then
         failed+=("resnet18 PTQ stage (no resnet18-float checkpoint)")
@@ -233,23 +235,36 @@ if ((export)); then
     trit=$repo/build/native/trit
     [[ -x $trit ]] || { echo "gpu_all.sh: error: --export needs $trit (make native)" >&2; exit 2; }
     test_dir=$eval_dir
-    for run in "$out"/runs/*/; do
-        name=$(basename "$run")
-        ckpt=$run/checkpoint-final.pt
-        [[ -f $ckpt ]] || ckpt=$run/checkpoint.pt
-        [[ -f $ckpt ]] || continue
+    export_one() {  # run name, checkpoint: export, then trit eval --limit 100; prints one line
+        local name=$1 ckpt=$2
         if ! "$py" "$repo/models/export.py" "$ckpt" -o "$out/onnx/$name.onnx" --name "$name" \
                 >"$out/logs/$name.export" 2>&1; then
-            failed+=("export $name"); tail -n 3 "$out/logs/$name.export" >&2; continue
+            echo "export $name failed:"; tail -n 3 "$out/logs/$name.export"; return 1
         fi
         if [[ -d $test_dir ]]; then
             if ! "$trit" eval "$out/onnx/$name.onnx" "$test_dir" --limit 100 >"$out/logs/$name.eval" 2>&1; then
-                failed+=("trit eval $name"); tail -n 3 "$out/logs/$name.eval" >&2; continue
+                echo "trit eval $name failed:"; tail -n 3 "$out/logs/$name.eval"; return 1
             fi
             echo "exported $out/onnx/$name.onnx: trit eval --limit 100 $(grep "^top-1" "$out/logs/$name.eval")"
         else
             echo "exported $out/onnx/$name.onnx (no test JPEGs at $test_dir: trit eval skipped)"
         fi
+    }
+    # one export per core at a time (each is a single-threaded Python process, then trit eval)
+    cores=$(nproc 2>/dev/null || echo 2) names=()
+    for run in "$out"/runs/*/; do
+        name=$(basename "$run")
+        ckpt=$run/checkpoint-final.pt
+        [[ -f $ckpt ]] || ckpt=$run/checkpoint.pt
+        [[ -f $ckpt ]] || continue
+        while (($(jobs -rp | wc -l) >= cores)); do wait -n; done
+        { export_one "$name" "$ckpt" >"$out/logs/$name.exported" 2>&1; echo $? >"$out/logs/$name.exported-status"; } &
+        names+=("$name")
+    done
+    wait
+    for name in "${names[@]}"; do
+        if [[ $(cat "$out/logs/$name.exported-status") == 0 ]]; then cat "$out/logs/$name.exported"
+        else cat "$out/logs/$name.exported" >&2; failed+=("export/eval $name"); fi
     done
 fi
 
