@@ -6,10 +6,10 @@
  * here), and their folding into a conv's weights and bias (compile/fuse.c, w * scale and
  * b * scale + shift, which reorders no sum). */
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "engine.h"
+#include "format.h"
 #include "threads.h"
 
 void *trit_value_pointer(tvalue *values, unsigned char *arena, int id) {
@@ -152,7 +152,7 @@ trit_status trit_exec_step(const step *s, tvalue *values, unsigned char *arena, 
             int64_t k = index_type == TRIT_INT32 ? ((const int32_t *)raw)[i] : ((const int64_t *)raw)[i];
             if (k < 0) k += size;
             if (k < 0 || k >= size) {
-                snprintf(message, message_size, "node '%s' (Gather): index %lld is out of range for axis size %lld",
+                trit_format(message, message_size, "node '%s' (Gather): index %lld is out of range for axis size %lld",
                          s->name, (long long)(index_type == TRIT_INT32 ? ((const int32_t *)raw)[i] : ((const int64_t *)raw)[i]),
                          (long long)size);
                 return TRIT_ERROR_ARGUMENT;

@@ -22,10 +22,10 @@
 #include "image.h"
 
 #include <limits.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "format.h"
 
 /* ---- stb_image, configured: our allocator, memory only, JPEG/PNG/BMP, no asserts reachable from
  * file bytes, failure reasons kept. */
@@ -91,9 +91,9 @@ static void *image_realloc(void *ptr, size_t size) {
 static void set_message(char *message, size_t message_size, const char *what, const char *why) {
     if (!message || message_size == 0) return;
     if (why) {
-        snprintf(message, message_size, "image: %s (%s)", what, why);
+        trit_format(message, message_size, "image: %s (%s)", what, why);
     } else {
-        snprintf(message, message_size, "image: %s", what);
+        trit_format(message, message_size, "image: %s", what);
     }
 }
 
@@ -132,7 +132,7 @@ trit_status trit_image_decode_rgb(const void *bytes, size_t size, int max_side, 
         }
         const char *format = signature_format(bytes, size);
         if (format) {
-            snprintf(reason, sizeof reason, "%s header is corrupt, truncated or declares an image too large to decode", format);
+            trit_format(reason, sizeof reason, "%s header is corrupt, truncated or declares an image too large to decode", format);
             set_message(message, message_size, reason, NULL);
         } else {
             set_message(message, message_size, "not a JPEG, PNG or BMP file", NULL);
@@ -142,7 +142,7 @@ trit_status trit_image_decode_rgb(const void *bytes, size_t size, int max_side, 
     size_t pixel_bytes;
     if (width <= 0 || height <= 0 || width > max_side || height > max_side ||
         !trit_size_mul((size_t)width, (size_t)height, &pixel_bytes) || !trit_size_mul(pixel_bytes, 3, &pixel_bytes)) {
-        snprintf(reason, sizeof reason, "%dx%d, each side must be 1..%d", width, height, max_side);
+        trit_format(reason, sizeof reason, "%dx%d, each side must be 1..%d", width, height, max_side);
         set_message(message, message_size, "unusable size", reason);
         return TRIT_ERROR_IMAGE;
     }
@@ -158,7 +158,7 @@ trit_status trit_image_decode_rgb(const void *bytes, size_t size, int max_side, 
             return TRIT_ERROR_MEMORY;
         }
         const char *format = signature_format(bytes, size);
-        snprintf(reason, sizeof reason, "%s data is corrupt or truncated", format ? format : "image");
+        trit_format(reason, sizeof reason, "%s data is corrupt or truncated", format ? format : "image");
         set_message(message, message_size, reason, NULL);
         return TRIT_ERROR_IMAGE;
     }

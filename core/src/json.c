@@ -1,11 +1,11 @@
 /* A tiny JSON writer (for the info description) and a parser for one array of strings (the
  * trit.labels metadata). */
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "engine.h"
+#include "format.h"
 
 static void append(json_writer *w, const char *text, size_t length) {
     if (w->failed) return;
@@ -44,7 +44,7 @@ void json_string(json_writer *w, const char *text) {
         case '\t': append(w, "\\t", 2); break;
         default:
             if (*p < 0x20) {
-                snprintf(escaped, sizeof escaped, "\\u%04x", *p);
+                trit_format(escaped, sizeof escaped, "\\u%04x", *p);
                 append(w, escaped, 6);
             } else {
                 append(w, (const char *)p, 1);
@@ -56,14 +56,14 @@ void json_string(json_writer *w, const char *text) {
 
 void json_int(json_writer *w, long long value) {
     char text[32];
-    snprintf(text, sizeof text, "%lld", value);
+    trit_format(text, sizeof text, "%lld", value);
     json_raw(w, text);
 }
 
 void json_float(json_writer *w, double value) {
     char text[40];
     if (!isfinite(value)) value = 0; /* JSON has no NaN/Inf */
-    snprintf(text, sizeof text, "%.9g", value);
+    trit_format(text, sizeof text, "%.9g", value);
     json_raw(w, text);
 }
 

@@ -2,12 +2,12 @@
  * outputs, run, images and top-k. */
 #include <math.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "engine.h"
+#include "format.h"
 #include "image.h"
 
 #define MAX_IMAGE_SIDE 16384
@@ -25,7 +25,7 @@ const char *trit_status_name(trit_status status) {
 trit_status trit_fail(trit_model *m, trit_status status, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(m->message, sizeof m->message, fmt, ap);
+    trit_vformat(m->message, sizeof m->message, fmt, ap);
     va_end(ap);
     return status;
 }
@@ -178,7 +178,7 @@ trit_status trit_model_create(const void *bytes, size_t size, const trit_limits 
         if (!m->input_infos || !m->output_infos) status = trit_fail(m, TRIT_ERROR_MEMORY, "out of memory");
     }
     if (status != TRIT_OK) {
-        if (!m->message[0]) snprintf(m->message, sizeof m->message, "%s", trit_status_name(status));
+        if (!m->message[0]) trit_format(m->message, sizeof m->message, "%s", trit_status_name(status));
         trit_model_release_contents(m);
         m->input_count = m->output_count = 0;
         return status;

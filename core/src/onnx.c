@@ -1,10 +1,10 @@
 #include "onnx.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "format.h"
 #include "pb.h"
 
 typedef struct decoder {
@@ -20,7 +20,7 @@ static int fail(decoder *d, trit_status status, const char *fmt, ...) {
         d->status = status;
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(d->message, d->message_size, fmt, ap);
+        trit_vformat(d->message, d->message_size, fmt, ap);
         va_end(ap);
     }
     return 0;
@@ -341,9 +341,9 @@ static int decode_node(decoder *d, const uint8_t *bytes, size_t size, onnx_node 
             if (!decode_attribute(d, f.bytes, f.length, &n->attributes[na])) {
                 if (d->status != TRIT_ERROR_MEMORY) { /* "node 'conv1' (Conv): attribute 'value': <why>" */
                     char why[256];
-                    snprintf(why, sizeof why, "%s", d->message);
+                    trit_format(why, sizeof why, "%s", d->message);
                     const char *label = n->name[0] ? n->name : no && n->outputs[0][0] ? n->outputs[0] : "?";
-                    snprintf(d->message, d->message_size, "node '%s' (%s): attribute '%s': %s", label, n->op_type,
+                    trit_format(d->message, d->message_size, "node '%s' (%s): attribute '%s': %s", label, n->op_type,
                              n->attributes[na].name ? n->attributes[na].name : "", why);
                 }
                 return 0;
@@ -463,9 +463,9 @@ static int decode_graph(decoder *d, const uint8_t *bytes, size_t size, onnx_grap
                 if (d->status != TRIT_ERROR_MEMORY && t->name && t->name[0]) {
                     /* name the initializer in the message when the tensor had one */
                     char inner[200];
-                    snprintf(inner, sizeof inner, "%s", d->message);
+                    trit_format(inner, sizeof inner, "%s", d->message);
                     if (strncmp(inner, "tensor '", 8) != 0)
-                        snprintf(d->message, d->message_size, "initializer '%s': %s", t->name, inner);
+                        trit_format(d->message, d->message_size, "initializer '%s': %s", t->name, inner);
                 }
                 return 0;
             }

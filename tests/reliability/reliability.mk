@@ -9,7 +9,8 @@
 #                           sweeps (test_tconv, test_tconv_i8, test_fgemm) take their fixed layer shapes
 #                           and VALGRIND_SWEEP_CASES of their random cases (make test: 40, the first 40 of
 #                           the same stream; all 300/300/400 under make test-full, and always in test-c
-#                           and test-c-sanitize)
+#                           and test-c-sanitize); test_format 5,000 of its random values per sweep
+#                           (all under make test-full)
 
 RELIABILITY_CC ?= gcc
 RELIABILITY_DIR := $(BUILD)/reliability
@@ -88,7 +89,8 @@ VALGRIND_C_RUNS := $(patsubst $(NATIVE)/tests/%,valgrind-c/%,$(C_TESTS))
 VALGRIND_RELIABILITY_RUNS := $(addprefix valgrind-reliability/,$(RELIABILITY_TESTS))
 
 valgrind-c/%: $(NATIVE)/tests/% $(NATIVE)/trit
-	@case $* in test_tconv|test_tconv_i8|test_fgemm) args="$(VALGRIND_SWEEP_CASES)";; *) args=;; esac; \
+	@case $* in test_tconv|test_tconv_i8|test_fgemm) args="$(VALGRIND_SWEEP_CASES)";; \
+	  test_format) args=$(if $(filter 1,$(TRIT_TEST_FULL)),,5000);; *) args=;; esac; \
 	  echo "--- $* $$args (valgrind memcheck)"; $(VALGRIND) $< $$args
 
 valgrind-reliability/%: $(RELIABILITY_DIR)/plain/% $(RELIABILITY_MODELS_STAMP)

@@ -1,17 +1,17 @@
 /* Values of the graph being compiled: the name table, shapes and their limits, constants (a
  * recognised ternary weight materialised as float on demand), aliases, and the error helpers. */
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "compiler.h"
+#include "format.h"
 
 int cc_fail(compiler *c, trit_status status, const char *fmt, ...) {
     if (c->status == TRIT_OK) {
         c->status = status;
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(c->m->message, sizeof c->m->message, fmt, ap);
+        trit_vformat(c->m->message, sizeof c->m->message, fmt, ap);
         va_end(ap);
     }
     return 0;
@@ -28,7 +28,7 @@ int cc_node_fail(compiler *c, const onnx_node *n, trit_status status, const char
     char detail[360];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
+    trit_vformat(detail, sizeof detail, fmt, ap);
     va_end(ap);
     return cc_fail(c, status, "node '%s' (%s): %s", cc_node_label(n), n->op_type, detail);
 }
