@@ -33,6 +33,9 @@ const engines = [['trit', 'trit (SDK, wasm SIMD, f32 activations)'], ['trit8', '
     ['kernels', 'trit kernels (runner)'], ['ort', 'onnxruntime-web'], ['tfjs', 'tfjs-backend-wasm']];
 // TRIT_BASE=<checkout>: also the engine as built there, timed in the same rounds (before/after a change)
 if (process.env.TRIT_BASE) engines.splice(1, 0, ['tritbase', `trit at ${process.env.TRIT_BASE} (SDK, wasm SIMD)`]);
+// BENCH_ENGINES=<list>: only these engines (e.g. trit,tritbase for a quick before/after); no doc table then
+const onlyEngines = process.env.BENCH_ENGINES ? process.env.BENCH_ENGINES.split(',') : null;
+if (onlyEngines) engines.splice(0, engines.length, ...engines.filter(([e]) => onlyEngines.includes(e)));
 const stat = (times) => {
     const t = times.slice().sort((a, b) => a - b);
     return { min: t[0], median: t[t.length >> 1] };
@@ -156,7 +159,7 @@ const text = [
 ].join('\n');
 console.log('\n' + text);
 // Replace what lies between the markers in OUT.md (docs/BENCHMARKS.md), keeping the prose around it.
-if (outPath && !only) {
+if (outPath && !only && !onlyEngines) {
     const begin = '<!-- bench:begin (written by make bench) -->', end = '<!-- bench:end -->';
     let doc = '';
     try { doc = readFileSync(outPath, 'utf8'); } catch { /* new file */ }
