@@ -21,10 +21,10 @@ WASM_SOURCES := wasm/trit_wasm.c $(WASM_CORE_SOURCES)
 WASM_HEADERS := $(shell find core/include core/src core/third_party -name '*.h')
 WASM_CFLAGS := -std=c11 -flto -DNDEBUG -Wall -Icore/include -Icore/src -Icore/third_party
 # (a family's reference variant only runs where no SIMD variant takes a layer: size over speed).
-# core/src/ops/tensor.c (Slice, Pad, Concat, Gather) at -O2 too: the ResNet shortcut's strided Slice and channel
-# Pad took 0.031 + 0.038 ms at -Oz, 0.013 + 0.021 ms at -O2 (stage 2 of resnet20-ttq, model.profile(), quiet
-# machine), 1.2 % of an f32 and 1.9 % of an 8-bit ResNet-20 inference, for 852 B.
-wasm_simd_opt = $(if $(filter core/src/kernels/%_ref.c,$(1)),-Oz,$(if $(filter core/src/kernels/% core/src/ops/tensor.c,$(1)),-O2 -fno-unroll-loops,-Oz))
+# core/src/ops/tensor.c (Slice, Pad, Concat, Gather) at -O2 without the vectorizers: the ResNet shortcut's
+# strided Slice and channel Pad took 0.031 + 0.038 ms at -Oz, 0.013 + 0.021 ms at -O2, 0.009 + 0.012 ms at -O2
+# without vectorizing (stage 2 of resnet20-ttq, model.profile(), quiet machine), for 306 B (-O2: 852 B).
+wasm_simd_opt = $(if $(filter core/src/kernels/%_ref.c,$(1)),-Oz,$(if $(filter core/src/kernels/%,$(1)),-O2 -fno-unroll-loops,$(if $(filter core/src/ops/tensor.c,$(1)),-O2 -fno-unroll-loops -fno-vectorize -fno-slp-vectorize,-Oz)))
 wasm_plain_opt = $(if $(filter core/src/kernels/% core/src/ops/% core/src/exec.c,$(1)),-O2 -fno-unroll-loops,-Oz)
 # 64 KiB of stack is plenty (tensors live in the engine's arena); memory starts at 1 MiB and grows
 # as a model needs.

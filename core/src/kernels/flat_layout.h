@@ -1,6 +1,7 @@
 /* The flat, phase-split input layout shared by the SIMD conv kernels (ternary and float).
  * Included by a kernel's impl header after it defined SP_VEC, SP_LOAD, SP_STORE, SP_ADD,
- * SP_CLAMP_LOW, SP_CLAMP_HIGH, SP_NAME and SP_TILE (pixels per tile, a multiple of 4).
+ * SP_CLAMP_LOW, SP_CLAMP_HIGH, SP_NAME and SP_TILE (pixels per tile, a multiple of 4), and optionally
+ * SP_TILE_OF(s): a layer's own tile (a multiple of 4, at most SP_TILE), which the flat run is rounded to.
  *
  * The input is copied once per image into scratch: zero-padded and split into stride phases,
  * xpad[c][row phase][col phase][Hq][Wq], so every tap of every output pixel is a plain load and a
@@ -13,6 +14,10 @@
 #include "../alloc.h"
 #include "../ops/ops.h"
 #include "load_time.h"
+
+#ifndef SP_TILE_OF
+#define SP_TILE_OF(s) SP_TILE
+#endif
 
 /* Geometry of the padded, phase-split input copy. */
 typedef struct sp_geometry {
@@ -36,7 +41,8 @@ static inline int SP_NAME(geometry)(const trit_conv_shape *s, sp_geometry *g) {
     if (!trit_size_mul(g->hq, g->wq, &g->phase_size)) return 0;
     if (!trit_size_mul(g->phase_size, phases, &g->channel_size)) return 0;
     if (!trit_size_mul((size_t)s->out_h, g->wq, &flat)) return 0;
-    g->flat_count = (flat + SP_TILE - 1) / SP_TILE * SP_TILE;
+    const size_t tile = SP_TILE_OF(s);
+    g->flat_count = (flat + tile - 1) / tile * tile;
     if (!trit_size_mul(g->channel_size, (size_t)s->in_channels, &total)) return 0;
     /* slack: the last tile runs up to SP_TILE - 1 past the plane, plus a column reach */
     if (!trit_size_add(total, SP_TILE + g->wq, &g->floats)) return 0;
