@@ -12,7 +12,7 @@ import { server, manifest, browserWith, modelPath, shownTop, assertNoProblems, b
 
 useDemoServer();
 
-describe('images and models, continued', () => {
+describe('the preview, download progress and the look-inside panel', () => {
     let browser;
     before(async () => { browser = await browserWith([]); });
 
