@@ -59,10 +59,14 @@ TRIT_LOAD_TIME static inline size_t SP_NAME(tap_offset)(const trit_conv_shape *s
     return phase * g->phase_size + (dy / (size_t)s->stride_h) * g->wq + dx / (size_t)s->stride_w;
 }
 
-/* Where vector v of a tile lands in y: a whole-vector store, or lane by lane at the edges. */
+/* Where vector v of a tile lands in y: one whole-vector store, or only its valid lanes. Thrown-away
+ * lanes (columns ox >= out_w, rows past the plane) sit only at row ends, so a vector's valid lanes
+ * always go to consecutive y indices from `first`: `count` of them (at most 3 when not whole), lane
+ * bytes[4k] / 4 to y[first + k]. */
 typedef struct sp_target {
-    int32_t whole;               /* all 4 lanes in one output row */
-    int32_t lane_index[4];       /* y index per lane, -1 for thrown-away lanes */
+    int32_t first;
+    int8_t whole, count, pad_[2];
+    uint8_t bytes[16]; /* a byte shuffle moving the valid lanes to the front (later ones repeat the last) */
 } sp_target;
 
 /* Scratch: the padded input copy, then where each output vector of the flat plane lands. */
@@ -146,33 +150,84 @@ static inline void SP_NAME(compute_targets)(const trit_conv_shape *s, const sp_g
     size_t f = 0, ox = 0, row_base = 0; /* row_base = oy * out_w */
     for (size_t v = 0; v < g->flat_count / 4; v++) {
         sp_target *t = &targets[v];
+        int count = 0, lane_of[4] = {0, 0, 0, 0};
+        t->first = 0;
         for (int l = 0; l < 4; l++, f++) {
-            t->lane_index[l] = (f < valid_flat && ox < (size_t)s->out_w) ? (int32_t)(row_base + ox) : -1;
+            if (f < valid_flat && ox < (size_t)s->out_w) {
+                if (count == 0) t->first = (int32_t)(row_base + ox);
+                lane_of[count++] = l;
+            }
             if (++ox == g->wq) ox = 0, row_base += (size_t)s->out_w;
         }
-        t->whole = t->lane_index[0] >= 0 && t->lane_index[3] == t->lane_index[0] + 3;
-    }
-}
-
-static inline void SP_NAME(store)(SP_VEC v, const sp_target *t, float *y, const float *residual,
-                                  SP_VEC lo, SP_VEC hi, float lo_s, float hi_s) {
-    if (t->whole) {
-        const size_t i = (size_t)t->lane_index[0];
-        if (residual) v = SP_ADD(v, SP_LOAD(residual + i));
-        v = SP_CLAMP_HIGH(SP_CLAMP_LOW(v, lo), hi);
-        SP_STORE(y + i, v);
-    } else {
-        float lanes[4];
-        SP_STORE(lanes, v);
-        for (int l = 0; l < 4; l++) {
-            if (t->lane_index[l] < 0) continue;
-            const size_t i = (size_t)t->lane_index[l];
-            float value = lanes[l];
-            if (residual) value += residual[i];
-            if (value < lo_s) value = lo_s;
-            if (value > hi_s) value = hi_s;
-            y[i] = value;
+        t->whole = count == 4;
+        t->count = (int8_t)count;
+        t->pad_[0] = t->pad_[1] = 0;
+        for (int k = 0; k < 4; k++) { /* bytes 4 lane .. 4 lane + 3, written as one word */
+            const uint32_t lane = (uint32_t)lane_of[k < count ? k : (count ? count - 1 : 0)];
+            const uint8_t word[4] = {(uint8_t)(4 * lane), (uint8_t)(4 * lane + 1), (uint8_t)(4 * lane + 2), (uint8_t)(4 * lane + 3)};
+            memcpy(t->bytes + 4 * k, word, 4);
         }
     }
 }
 
+/* The valid lanes of a vector that is not whole: inline in store_tile (once per kernel), a call from
+ * store (the kernels that store vector by vector, where an inline copy per site would cost ~4 KB of
+ * trit.wasm). */
+#ifdef SP_STORE_PART
+/* the lanes header's own (wasm: in registers; a stack array and a branch per lane cost V8 13 % of a
+ * ResNet-20, docs/KERNELS.md) */
+#define SP_PART_INLINE(v, t, y, residual, lo, hi, lo_s, hi_s) SP_STORE_PART(v, t, y, residual, lo, hi)
+#else
+static inline void SP_NAME(store_part_inline)(SP_VEC v, const sp_target *t, float *y, const float *residual,
+                                              float lo_s, float hi_s) {
+    float lanes[4];
+    SP_STORE(lanes, v);
+    for (int k = 0; k < t->count; k++) {
+        const size_t i = (size_t)t->first + (size_t)k;
+        float value = lanes[t->bytes[4 * k] / 4];
+        if (residual) value += residual[i];
+        if (value < lo_s) value = lo_s;
+        if (value > hi_s) value = hi_s;
+        y[i] = value;
+    }
+}
+#define SP_PART_INLINE(v, t, y, residual, lo, hi, lo_s, hi_s) SP_NAME(store_part_inline)(v, t, y, residual, lo_s, hi_s)
+#endif
+#define SP_STORE_WHOLE_OR_PART(PART)                                 \
+    if (t->whole) {                                                  \
+        const size_t i = (size_t)t->first;                           \
+        if (residual) v = SP_ADD(v, SP_LOAD(residual + i));          \
+        v = SP_CLAMP_HIGH(SP_CLAMP_LOW(v, lo), hi);                  \
+        SP_STORE(y + i, v);                                          \
+    } else {                                                         \
+        PART(v, t, y, residual, lo, hi, lo_s, hi_s);                 \
+    }
+
+#if defined(__GNUC__)
+__attribute__((noinline, unused))
+#endif
+static void SP_NAME(store_part)(SP_VEC v, const sp_target *t, float *y, const float *residual, SP_VEC lo, SP_VEC hi,
+                                float lo_s, float hi_s) {
+    (void)lo, (void)hi, (void)lo_s, (void)hi_s;
+    SP_PART_INLINE(v, t, y, residual, lo, hi, lo_s, hi_s);
+}
+#define SP_PART_CALL(v, t, y, residual, lo, hi, lo_s, hi_s) SP_NAME(store_part)(v, t, y, residual, lo, hi, lo_s, hi_s)
+
+/* One output vector: residual added, clamped, stored where its target says. */
+static inline void SP_NAME(store)(SP_VEC v, const sp_target *t, float *y, const float *residual,
+                                  SP_VEC lo, SP_VEC hi, float lo_s, float hi_s) {
+    SP_STORE_WHOLE_OR_PART(SP_PART_CALL)
+}
+
+/* A tile's n output vectors (the accumulators written to `out` first, so none is live across a call). */
+static inline void SP_NAME(store_tile)(const SP_VEC *out, int n, const sp_target *targets, float *y, const float *residual,
+                                       SP_VEC lo, SP_VEC hi, float lo_s, float hi_s) {
+#if defined(__clang__)
+#pragma clang loop unroll(disable)
+#endif
+    for (int j = 0; j < n; j++) {
+        SP_VEC v = out[j];
+        const sp_target *t = &targets[j];
+        SP_STORE_WHOLE_OR_PART(SP_PART_INLINE)
+    }
+}

@@ -35,4 +35,26 @@
 /* f32x4 of (the 4 int32 at p + c): tconv_i8_dense_impl.h */
 #define I32X4_LOAD_F32(p, c) wasm_f32x4_convert_i32x4(wasm_i32x4_add(wasm_v128_load(p), wasm_i32x4_splat(c)))
 
+/* flat_layout.h's store of a vector that is not whole (1-3 valid lanes going to y[first + k]), in
+ * registers: the valid lanes are moved to the front, and the stores run from the last lane down, lane k
+ * to y[first + min(k, count - 1)], so a repeated lane is overwritten by the right one. Every address
+ * stays inside the vector's own outputs (split ranges never share one). */
+static inline void sp_wasm_store_part(v128_t v, int count, const uint8_t *bytes, int32_t first, float *y,
+                                      const float *residual, v128_t lo, v128_t hi) {
+    if (count == 0) return;
+    v = wasm_i8x16_swizzle(v, wasm_v128_load(bytes));
+    const int32_t i1 = count > 1 ? first + 1 : first, i2 = count > 2 ? first + 2 : i1;
+    if (residual) {
+        v128_t r = wasm_f32x4_splat(residual[first]);
+        r = wasm_f32x4_replace_lane(r, 1, residual[i1]);
+        r = wasm_f32x4_replace_lane(r, 2, residual[i2]);
+        v = wasm_f32x4_add(v, r);
+    }
+    v = wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi);
+    y[i2] = wasm_f32x4_extract_lane(v, 2);
+    y[i1] = wasm_f32x4_extract_lane(v, 1);
+    y[first] = wasm_f32x4_extract_lane(v, 0);
+}
+#define SP_STORE_PART(v, t, y, residual, lo, hi) sp_wasm_store_part((v), (t)->count, (t)->bytes, (t)->first, (y), (residual), (lo), (hi))
+
 #endif

@@ -345,7 +345,7 @@ static size_t SP_NAME(scratch_size)(const trit_conv_shape *s) { return SP_NAME(f
 
 /* One tile of flat pixels for one output channel (4 pixels per accumulator; EACH names them): walk
  * its lists, scale, store. */
-#define SP_DEFINE_TILE_CHANNEL(FUNCTION, EACH)                                                                     \
+#define SP_DEFINE_TILE_CHANNEL(FUNCTION, EACH, VECS)                                                                     \
     static inline void SP_NAME(FUNCTION)(const sp_channel *ch, const int32_t *entries, const float *base,          \
                                          const sp_target *targets, float bias, float *yo, const float *ro,         \
                                          SP_VEC lo, SP_VEC hi, float lo_s, float hi_s) {                           \
@@ -371,7 +371,9 @@ static size_t SP_NAME(scratch_size)(const trit_conv_shape *s) { return SP_NAME(f
             }                                                                                                      \
         }                                                                                                          \
         const SP_VEC m = SP_SPLAT(ch->post_mul), b = SP_SPLAT(bias);                                               \
+        SP_VEC out[VECS];                                                                                          \
         EACH(SP_FINISH)                                                                                            \
+        SP_NAME(store_tile)(out, VECS, targets, yo, ro, lo, hi, lo_s, hi_s);                                       \
     }
 /* Named accumulators, not an array: with an array clang 14 stores every accumulator to the wasm stack
  * on each entry (8 extra stores per entry in the code V8 generated). */
@@ -379,10 +381,10 @@ static size_t SP_NAME(scratch_size)(const trit_conv_shape *s) { return SP_NAME(f
 #define SP_SCALE(v) a##v = SP_MUL(a##v, m);
 #define SP_ADD_TAP(v) a##v = SP_ADD(a##v, SP_LOAD(p + 4 * v));
 #define SP_SUB_TAP(v) a##v = SP_SUB(a##v, SP_LOAD(p + 4 * v));
-#define SP_FINISH(v) SP_NAME(store)(SP_ADD(SP_MUL(a##v, m), b), &targets[v], yo, ro, lo, hi, lo_s, hi_s);
-SP_DEFINE_TILE_CHANNEL(tile_channel, SP_EACH_VEC)
+#define SP_FINISH(v) out[v] = SP_ADD(SP_MUL(a##v, m), b);
+SP_DEFINE_TILE_CHANNEL(tile_channel, SP_EACH_VEC, SP_VECS)
 #if defined(SP_HALF_TILES) && SP_VECS == 8
-SP_DEFINE_TILE_CHANNEL(tile_channel_half, SP_EACH_4)
+SP_DEFINE_TILE_CHANNEL(tile_channel_half, SP_EACH_4, 4)
 #endif
 #undef SP_DECLARE
 #undef SP_SCALE

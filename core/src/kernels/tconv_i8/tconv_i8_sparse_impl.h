@@ -316,7 +316,8 @@ static inline void SP_NAME(tile_channel)(const i8_channel *ch, const int32_t *en
 #undef I8_SUB_TAP
 #undef I8_WIDEN
     const SP_VEC b = SP_SPLAT(bias);
-    for (int j = 0; j < SP_VECS; j++) SP_NAME(store)(SP_ADD(facc[j], b), &targets[j], yo, ro, lo, hi, lo_s, hi_s);
+    for (int j = 0; j < SP_VECS; j++) facc[j] = SP_ADD(facc[j], b);
+    SP_NAME(store_tile)(facc, SP_VECS, targets, yo, ro, lo, hi, lo_s, hi_s);
 }
 
 /* Work splitting (tconv.h): one image quantized and copied into the flat layout (the targets were
