@@ -57,4 +57,11 @@ static inline void sp_wasm_store_part(v128_t v, int count, const uint8_t *bytes,
 }
 #define SP_STORE_PART(v, t, y, residual, lo, hi) sp_wasm_store_part((v), (t)->count, (t)->bytes, (t)->first, (y), (residual), (lo), (hi))
 
+/* The int8 fill of a stride-2 layer (tconv_i8_sparse_impl.h): the even (odd = 0) or odd (odd = 1)
+ * bytes of the 16 at src, stored as 8 at dst. */
+#define I8_PICK8(dst, src, odd)                                                                          \
+    wasm_v128_store64_lane((dst), wasm_i8x16_swizzle(wasm_v128_load(src),                                \
+                                                     wasm_i8x16_add(wasm_i8x16_const(0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14), \
+                                                                    wasm_i8x16_splat((int8_t)(odd)))), 0)
+
 #endif

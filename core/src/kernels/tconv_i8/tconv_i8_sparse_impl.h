@@ -239,7 +239,19 @@ I8_NO_BUILTIN static void SP_NAME(fill_i8)(const trit_conv_shape *s, const sp_ge
                         if (end > begin) SP_NAME(copy_bytes)(row + begin, qrow + (begin - first), (size_t)(end - begin));
                         SP_NAME(set_bytes)(row + end, pad, g->wq - (size_t)end);
                     } else {
-                        for (size_t j = 0; j < g->wq; j++) {
+                        size_t j = 0;
+#ifdef I8_PICK8
+                        if (sw == 2) {
+                            /* columns ix = 2j + ph - pad_left: pad before the first in the row, then 8 at
+                             * a time from 16 loaded bytes, every other one (the loads stay inside the row) */
+                            for (; j < g->wq && 2 * (long)j + ph - s->pad_left < 0; j++) row[j] = pad;
+                            const long ix = 2 * (long)j + ph - s->pad_left, odd = ix & 1;
+                            const int8_t *from = qrow + (ix - odd);
+                            for (; j + 8 <= g->wq && (long)(from - qrow) + 16 <= s->in_w; j += 8, from += 16)
+                                I8_PICK8(row + j, from, odd);
+                        }
+#endif
+                        for (; j < g->wq; j++) {
                             const long ix = (long)j * sw + ph - s->pad_left;
                             row[j] = (ix >= 0 && ix < s->in_w) ? qrow[ix] : pad;
                         }
