@@ -36,7 +36,7 @@ def main():
         ax.scatter([gz], [top1], marker="x", color="C1")
         ax.plot([gz, raw], [top1, top1], color="0.8", zorder=0)
         ax.annotate("%s (%.0f %% zeros, %.2f %%)" % (name, 100 * float(sp), top1), (raw, top1),
-                    textcoords="offset points", xytext=(40, 70 - 13 * k), fontsize=7,
+                    textcoords="offset points", xytext=(40, 48 - 13 * k), fontsize=7,
                     arrowprops=dict(arrowstyle="-", color="0.6", lw=0.5))
     # float ResNet-20: 1,081,332 B as a trit file (export of the float base)
     float_kib = 1081332 / 1024
@@ -52,7 +52,7 @@ def main():
     ax.set_xscale("log")
     ax.set_xlabel("file size (KiB, log scale)")
     ax.set_ylabel("CIFAR-10 top-1 (%, trit eval, 10,000 test JPEGs)")
-    ax.set_title("trit models: size vs accuracy (CPU-trained, short schedules)", fontsize=10)
+    ax.set_title("trit models: size vs accuracy (CPU-trained)", fontsize=10)
     ax.set_ylim(83, 92.5)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="lower right")
