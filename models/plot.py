@@ -3,9 +3,12 @@
 raw and gzip file size, with the references a reader compares them to: the float ResNet-20 on this JPEG copy
 (our best CPU-trained base, and METHODS.md's 160-epoch GPU run) and the papers' ResNet-20 numbers on the original
 CIFAR-10 (a different, easier test set: marked, not plotted as ours). Writes models/size_accuracy.png.
+Also models/training_curves.png: PyTorch test top-1 against epochs, from the runs' own logs (runs/<name>/log.txt),
+for the float base and every shipped fine-tune: the evidence for their schedules, shorter than the papers'.
 Usage: /usr/bin/python3 models/plot.py   (needs python3-matplotlib)"""
 import glob
 import os
+import re
 
 import matplotlib
 matplotlib.use("Agg")
@@ -58,6 +61,56 @@ def main():
     ax.legend(loc="lower right")
     fig.tight_layout()
     out = os.path.join(HERE, "size_accuracy.png")
+    fig.savefig(out, dpi=110)
+    print(out)
+    curves()
+
+
+# "HH:MM:SS epoch N/M ... | test loss L top1 T%": one point per evaluated epoch
+EVAL_LINE = re.compile(r"epoch (\d+)/\d+ .*\| test loss \S+ top1 ([\d.]+)%")
+
+
+def curve(run):
+    """[(epoch, top-1)] of a run's log; a resumed run repeats no epoch (the last line for an epoch wins)."""
+    points = {}
+    path = os.path.join(HERE, "runs", run, "log.txt")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                m = EVAL_LINE.search(line)
+                if m:
+                    points[int(m.group(1))] = float(m.group(2))
+    return sorted(points.items())
+
+
+def curves():
+    """Test top-1 against epochs: the 160-epoch float base on its own axis, the fine-tunes from it on another."""
+    shipped = sorted({os.path.basename(p)[:-5].replace("-8bit", "") for p in glob.glob(os.path.join(HERE, "*.onnx"))})
+    fig, (base_ax, tune_ax) = plt.subplots(1, 2, figsize=(10, 4))
+    base = curve("resnet20-float")
+    if base:
+        base_ax.plot(*zip(*base), marker=".", color="C2")
+        base_ax.annotate("%.2f %%" % base[-1][1], base[-1], textcoords="offset points", xytext=(-40, 6), fontsize=8)
+    base_ax.set_title("float ResNet-20 base (runs/resnet20-float)", fontsize=10)
+    base_ax.set_xlabel("epoch (lr 0.1, cosine over 160)")
+    base_ax.set_ylabel("PyTorch test top-1 (%, 10,000 test JPEGs)")
+    base_ax.set_ylim(60, 92)
+    colors = ["C0", "C1", "C3", "C4", "C5", "C6", "C7", "C8", "C9"]  # C2 is the base's
+    for k, run in enumerate(r for r in shipped if r != "resnet20-float"):
+        points = curve(run)
+        if not points:
+            continue
+        tune_ax.plot(*zip(*points), marker=".", color=colors[k % len(colors)], label="%s (%.2f %% at %d)" % (run, points[-1][1], points[-1][0]))
+    if base:
+        tune_ax.axhline(base[-1][1], color="C2", lw=0.8, ls="--", label="their float base %.2f %%" % base[-1][1])
+    tune_ax.set_title("ternary fine-tunes from that base (distilled from it)", fontsize=10)
+    tune_ax.set_xlabel("epoch (cosine annealed over each run's wall-clock budget)")
+    tune_ax.set_ylim(75, 90)
+    tune_ax.legend(loc="lower right", fontsize=7)
+    for ax in (base_ax, tune_ax):
+        ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    out = os.path.join(HERE, "training_curves.png")
     fig.savefig(out, dpi=110)
     print(out)
 
