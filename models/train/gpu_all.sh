@@ -17,8 +17,8 @@
 #                 and stop.
 # --stages LIST   which families to train, comma-separated (default r20,r56): r20 = the ResNet-20 table, r56 =
 #                 ResNet-56 float + TTQ/He–Fan, r18 = the large model (CIFAR ResNet-18 float, batch 256, and PTQ at
-#                 90 % zeros (a CIFAR ResNet-18 fits 1 MB gzip only from ~89 %) distilled from it; compute-bound, so it slows the others: give it a call of its own,
-#                 e.g. --stages r18 --minutes 9)
+#                 90 % zeros distilled from it: it fits 1 MB gzip only from ~89 %; compute-bound, so it slows the
+#                 others: give it a call of its own, e.g. --stages r18 --minutes 9)
 # --smoke         a few steps of every stage on a 10-per-class pack (ResNet-18 at the others' batch), one thread
 #                 per process: proves the script end to end in about a minute on a 2-core CPU.
 # --bundle DIR    afterwards, pack every run's weights and logs into DIR as ≤ 8 parts of ≤ 15 MiB (bundle.py): what
