@@ -98,7 +98,7 @@ def load_weights(model, obj, path, expect_arch, expect_method):
     if got_method is not None and got_method != expect_method:
         raise TrainError("%s is a %s %s checkpoint, not %s%s" % (
             path, got_arch, got_method, expect_method,
-            " (--init takes a float model: a base or a float run)" if expect_method == "float" else ""))
+            " (--init takes a float model, or a run of --method itself)" if expect_method == "float" else ""))
     state = state_dict_of(obj)
     missing, unexpected = _compare_keys(model.state_dict(), state)
     if missing or unexpected:

@@ -93,10 +93,19 @@ def recalibrate_bn(model, loader, batches):
 
 def build_model(args):
     model = archs.build(args.arch)
-    if args.init:
-        obj = checkpoint.read(args.init, "--init model")
+    if not args.init:
+        methods.attach(model, args.method, args)
+        return model
+    obj = checkpoint.read(args.init, "--init model")
+    _, init_method = checkpoint.describe_kind(obj)
+    if args.method != "float" and init_method == args.method:
+        # a second cycle (warm restart) from a finished run of the same method: its latent weights and the
+        # quantizer's own parameters (TTQ's Wp/Wn, TGA's thresholds) as they were
+        methods.attach(model, args.method, args)
+        checkpoint.load_weights(model, obj, args.init, args.arch, args.method)
+    else:
         checkpoint.load_weights(model, obj, args.init, args.arch, "float")
-    methods.attach(model, args.method, args)
+        methods.attach(model, args.method, args)
     return model
 
 
@@ -115,7 +124,8 @@ def parse_args(argv):
     p.add_argument("--runs-dir", default=RUNS, help="where run directories go (default models/runs)")
     p.add_argument("--data", default=None, help="CIFAR-10: a folder or a pack_data.py .npz "
                                                   "(default $TRIT_CIFAR10 or ../shared/data/cifar10)")
-    p.add_argument("--init", default=None, help="float model to fine-tune from (a base, a final or resume file)")
+    p.add_argument("--init", default=None, help="model to fine-tune from: a float base, final or resume file; or a finished run of "
+                   "--method itself, for a second cycle (warm restart) from its weights")
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--batch", type=int, default=128, help="global batch (split among torchrun ranks)")
     p.add_argument("--lr", type=float, default=0.1)
@@ -256,10 +266,8 @@ class Run:
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         model = model.to(self.device, memory_format=torch.channels_last)
         self.model = model
-        decay, no_decay = methods.param_groups(model, a)
-        self.optimizer = torch.optim.SGD([{"params": decay, "weight_decay": a.wd},
-                                          {"params": no_decay, "weight_decay": 0.0}],
-                                         lr=a.lr, momentum=a.momentum, nesterov=a.nesterov)
+        self.optimizer = torch.optim.SGD(methods.param_groups(model, a), lr=a.lr, momentum=a.momentum,
+                                         nesterov=a.nesterov)
         self.start_epoch, self.start_step, self.trained_seconds, self.resumed_metrics = 0, 0, 0.0, None
         self.epochs_done = 0
         if ckpt is not None:
@@ -339,7 +347,7 @@ class Run:
                     x = x.contiguous(memory_format=torch.channels_last)
                 lr = lr_at(a, progress)
                 for g in self.optimizer.param_groups:
-                    g["lr"] = lr
+                    g["lr"] = lr * g.get("lr_scale", 1.0)  # absent in resume files from before lr_scale
                 with torch.autocast(**self.autocast):
                     out = self.net(x)
                     teacher_out = None

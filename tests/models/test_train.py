@@ -303,7 +303,7 @@ class BadInputTest(unittest.TestCase):
         run_train("--method", "ttq", "--epochs", "1", "--batch", "64", "--limit-batches", "1", name="ttq20")
         _, err, _ = run_train("--method", "hefan", "--init", os.path.join(TMP, "runs", "ttq20",
                                                                          "checkpoint-final.pt"), name="bad6", expect=2)
-        self.assert_one_line_error(err, "ttq checkpoint", "--init takes a float model")
+        self.assert_one_line_error(err, "ttq checkpoint", "--init takes a float model, or a run of --method")
         # not a checkpoint at all
         junk = os.path.join(TMP, "junk.pt")
         with open(junk, "wb") as f:
@@ -321,6 +321,33 @@ class BadInputTest(unittest.TestCase):
         _, err, _ = run_train("--epochs", "1", name="done", expect=2)
         self.assert_one_line_error(err, "already holds a run", "--resume")
         self.assertEqual(read_bytes(path), before)
+
+
+class FineTuneTest(unittest.TestCase):
+    def test_second_cycle_starts_from_a_run_of_the_same_method(self):
+        run_train("--method", "ttq", "--epochs", "1", "--batch", "64", "--limit-batches", "2", name="ttq-cycle1")
+        src = os.path.join(TMP, "runs", "ttq-cycle1", "checkpoint-final.pt")
+        first = final_state("ttq-cycle1")
+        args = train.parse_args(["--arch", "resnet20", "--method", "ttq", "--name", "unused", "--init", src])
+        model = train.build_model(args)
+        start = model.state_dict()
+        # every latent weight and TTQ's trained Wp/Wn as the first cycle left them (not re-normalised, not
+        # re-fitted)
+        self.assertEqual(sorted(start), sorted(first))
+        for k in first:
+            self.assertTrue(torch.equal(start[k], first[k]), k)
+        self.assertTrue(any(k.endswith(".wp") for k in first))
+        # and the second cycle trains from there
+        run_train("--method", "ttq", "--init", src, "--epochs", "1", "--batch", "64", "--limit-batches", "1",
+                  name="ttq-cycle2")
+
+    def test_ttq_scales_learn_at_a_fraction_of_the_rate(self):
+        args = train.parse_args(["--arch", "resnet20", "--method", "ttq", "--name", "unused", "--lr", "0.02"])
+        groups = __import__("methods").param_groups(train.build_model(args), args)
+        scales = [g for g in groups if any(p.dim() == 0 for p in g["params"])]
+        self.assertEqual(len(scales), 1)
+        self.assertEqual(scales[0]["lr_scale"], 0.01)
+        self.assertEqual(len(scales[0]["params"]), 2 * 18)   # Wp, Wn of resnet20's 18 ternary convs
 
 
 class BaseTest(unittest.TestCase):
