@@ -85,7 +85,12 @@ def curve(run):
 
 def curves():
     """Test top-1 against epochs: the 160-epoch float base on its own axis, the fine-tunes from it on another."""
-    shipped = sorted({os.path.basename(p)[:-5].replace("-8bit", "") for p in glob.glob(os.path.join(HERE, "*.onnx"))})
+    shipped = {}   # model name -> the run its file came from (trit.run: a second cycle is "<first>-c2")
+    for path in glob.glob(os.path.join(HERE, "*.onnx")):
+        name = os.path.basename(path)[:-5]
+        if not name.endswith("-8bit"):
+            meta = {p.key: p.value for p in onnx.load(path).metadata_props}
+            shipped[name] = meta.get("trit.run", name)
     fig, (base_ax, tune_ax) = plt.subplots(1, 2, figsize=(10, 4))
     base = curve("resnet20-float")
     if base:
@@ -96,11 +101,26 @@ def curves():
     base_ax.set_ylabel("PyTorch test top-1 (%, 10,000 test JPEGs)")
     base_ax.set_ylim(60, 92)
     colors = ["C0", "C1", "C3", "C4", "C5", "C6", "C7", "C8", "C9"]  # C2 is the base's
-    for k, run in enumerate(r for r in shipped if r != "resnet20-float"):
-        points = curve(run)
-        if not points:
-            continue
-        tune_ax.plot(*zip(*points), marker=".", color=colors[k % len(colors)], label="%s (%.2f %% at %d)" % (run, points[-1][1], points[-1][0]))
+    for k, name in enumerate(n for n in sorted(shipped) if n != "resnet20-float"):
+        run = shipped[name]
+        color = colors[k % len(colors)]
+        if run.endswith("-c2"):   # the first cycle, then the second drawn on from where the first ended
+            first = curve(run[:-3])
+            offset = first[-1][0] if first else 0
+            second = [(e + offset, v) for e, v in curve(run)]
+            if first:
+                tune_ax.plot(*zip(*first), marker=".", color=color)
+            points = first + second
+            if second:
+                tune_ax.plot(*zip(*([first[-1]] if first else []) + second), marker=".", ls="--", color=color)
+            label = "%s (%.2f %% at %d; dashed: 2nd cycle)"
+        else:
+            points = curve(run)
+            if points:
+                tune_ax.plot(*zip(*points), marker=".", color=color)
+            label = "%s (%.2f %% at %d)"
+        if points:
+            tune_ax.plot([], [], color=color, label=label % (name, points[-1][1], points[-1][0]))
     if base:
         tune_ax.axhline(base[-1][1], color="C2", lw=0.8, ls="--", label="their float base %.2f %%" % base[-1][1])
     tune_ax.set_title("ternary fine-tunes from that base (distilled from it)", fontsize=10)
