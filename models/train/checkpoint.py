@@ -33,11 +33,29 @@ def atomic_save(obj, path):
     os.replace(tmp, path)
 
 
-def stash(path):
-    """checkpoint.pt → checkpoint.pt.xz (lzma); returns the new file's path."""
+def compact(obj):
+    """A resume dict made small enough for git: weights and BN statistics in fp16, no momentum buffers (SGD
+    refills them from the next gradients). Resuming from it is close, not exact; the run logs that it was."""
+    out = dict(obj)
+    out["model"] = {k: (v.half() if torch.is_tensor(v) and v.is_floating_point() else v)
+                    for k, v in obj["model"].items()}
+    out["optimizer"] = {"state": {}, "param_groups": obj["optimizer"]["param_groups"]}
+    out["compact"] = True
+    return out
+
+
+def stash(path, small=False):
+    """checkpoint.pt → checkpoint.pt.xz (lzma); small: of compact(checkpoint) (a ResNet-56 run: 6.3 MB exact,
+    ~1.6 MB small). Returns the new file's path."""
+    import io
     import lzma
-    with open(path, "rb") as f:
-        raw = f.read()
+    if small:
+        buf = io.BytesIO()
+        torch.save(compact(read(path, "checkpoint to stash")), buf)
+        raw = buf.getvalue()
+    else:
+        with open(path, "rb") as f:
+            raw = f.read()
     out = path + ".xz"
     tmp = "%s.tmp.%d" % (out, os.getpid())
     with lzma.open(tmp, "wb", preset=9) as f:

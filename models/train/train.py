@@ -286,7 +286,9 @@ class Run:
         self.log(runtime.describe(self.rt, torch.__version__, gpu) +
                  ("; %d ranks (%s)" % (self.dist.world, self.dist.backend) if self.dist.world > 1 else ""))
         if ckpt is not None:
-            self.log("resumed %s at epoch %d step %d" % (self.ckpt_path, self.start_epoch, self.start_step))
+            self.log("resumed %s at epoch %d step %d%s" % (
+                self.ckpt_path, self.start_epoch, self.start_step,
+                " (a small stash: fp16 weights, momentum restarted)" if ckpt.get("compact") else ""))
         else:
             self.log("start %s" % json.dumps(vars(a)))
 

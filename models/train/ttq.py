@@ -7,7 +7,9 @@ gradient.
 Our choices (not fixed by the paper): as in the paper, each layer's latent weights are divided by max|w| when the
 quantizer is attached (so they live in [−1, 1], and Wp/Wn are O(1): without this, Wp ≈ 0.05 and SGD on Wp/Wn is
 unstable, since a BN-followed layer's gradients scale like 1/Wp); Wp and Wn start at the mean |w| of their sets
-after that rescaling (the least-squares ternary fit of the float weights) rather than 1.0.
+after that rescaling (the least-squares ternary fit of the float weights) rather than 1.0; and Wp/Wn learn at
+--ttq-scale-lr (0.01) of the latent weights' rate (methods.param_groups: their gradient sums over a whole layer,
+and at the full rate plain SGD drove Wp below zero within 5 steps).
 """
 import torch
 import torch.nn as nn

@@ -2,6 +2,7 @@
 knowledge distillation, kept bases, the GPU script's --smoke mode, and one-line errors on bad input.
 All on a small generated CIFAR-shaped JPEG folder (cifar_fixture.py), 1 thread, CPU; about 2 minutes.
 Run: /usr/bin/python3 -m unittest tests.models.test_train -v"""
+import lzma
 import os
 import shutil
 import subprocess
@@ -202,6 +203,30 @@ class ResumeTest(unittest.TestCase):
         la = epoch_losses(os.path.join(TMP, "runs", "straight", "log.txt"))
         lb = epoch_losses(os.path.join(TMP, "runs", "killed", "log.txt"))
         self.assertEqual(la, lb)
+
+    def test_small_stash_is_fp16_without_momentum_and_resumes(self):
+        flags = ["--epochs", "2", "--batch", "32", "--eval-every", "1", "--precision", "fp32"]
+        _, _, rc = run_train(*flags, "--checkpoint-steps", "3", name="small",
+                             env={"TRIT_TRAIN_KILL_AFTER_STEP": "7"}, expect=None)
+        self.assertEqual(rc, -9)
+        ckpt = os.path.join(TMP, "runs", "small", "checkpoint.pt")
+        exact_bytes = os.path.getsize(checkpoint.stash(ckpt))
+        p = subprocess.run([PY, os.path.join(TRAIN_DIR, "stash_run.py"), "small", "--small", "--runs-dir",
+                            os.path.join(TMP, "runs")], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # fp16 weights and no momentum: about a quarter of the exact stash
+        self.assertLess(os.path.getsize(ckpt + ".xz"), exact_bytes * 0.5)
+        with lzma.open(ckpt + ".xz") as f:
+            small = torch.load(f)
+        self.assertTrue(small["compact"])
+        self.assertEqual(small["optimizer"]["state"], {})
+        full = torch.load(ckpt)
+        for k, v in full["model"].items():
+            self.assertTrue(torch.equal(small["model"][k], v.half() if v.is_floating_point() else v), k)
+        os.remove(ckpt)
+        out, _, _ = run_train(*flags, "--resume", name="small")
+        self.assertIn("a small stash: fp16 weights, momentum restarted", out)
+        self.assertTrue(os.path.isfile(os.path.join(TMP, "runs", "small", "checkpoint-final.pt")))
 
     def test_sigterm_saves_a_resumable_checkpoint(self):
         cmd = [PY, os.path.join(TRAIN_DIR, "train.py"), "--data", os.path.join(TMP, "cifar"), "--runs-dir",
