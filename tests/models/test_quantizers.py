@@ -163,10 +163,12 @@ class TGATest(unittest.TestCase):
 
     def test_delta_has_no_weight_decay(self):
         args = type("A", (), {"ttq_t": 0.05, "hefan_t": "0.05", "ptq_sparsity": 0.5,
-                              "ternary_first_last": False})()
+                              "ternary_first_last": False, "wd": 3e-4})()
         m = arch.build("resnet20")
         methods.attach(m, "tga", args)
-        decay, no_decay = methods.param_groups(m, args)
+        groups = methods.param_groups(m, args)
+        decay = [p for g in groups if g["weight_decay"] > 0 for p in g["params"]]
+        no_decay = [p for g in groups if g["weight_decay"] == 0 for p in g["params"]]
         deltas = [mod.quantizer.delta for mod in m.modules() if getattr(mod, "quantizer", None) is not None]
         self.assertEqual(len(deltas), 18)
         self.assertTrue(all(any(d is p for p in no_decay) for d in deltas))

@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cifar_fixture  # noqa: E402
 import checkpoint  # noqa: E402
 import data  # noqa: E402
+import methods  # noqa: E402
 import runtime  # noqa: E402
 import train  # noqa: E402
 
@@ -368,7 +369,7 @@ class FineTuneTest(unittest.TestCase):
 
     def test_ttq_scales_learn_at_a_fraction_of_the_rate(self):
         args = train.parse_args(["--arch", "resnet20", "--method", "ttq", "--name", "unused", "--lr", "0.02"])
-        groups = __import__("methods").param_groups(train.build_model(args), args)
+        groups = methods.param_groups(train.build_model(args), args)
         scales = [g for g in groups if any(p.dim() == 0 for p in g["params"])]
         self.assertEqual(len(scales), 1)
         self.assertEqual(scales[0]["lr_scale"], 0.01)
