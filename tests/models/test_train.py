@@ -229,6 +229,44 @@ class ResumeTest(unittest.TestCase):
         self.assertIn("a small stash: fp16 weights, momentum restarted", out)
         self.assertTrue(os.path.isfile(os.path.join(TMP, "runs", "small", "checkpoint-final.pt")))
 
+    def test_stash_every_commits_stash_and_log_only_until_the_run_ends(self):
+        repo = os.path.join(TMP, "stash-repo")
+        runs = os.path.join(repo, "runs")
+        _, _, rc = run_train("--epochs", "2", "--batch", "32", "--precision", "fp32", "--checkpoint-steps", "3",
+                             name="bg", runs=runs, env={"TRIT_TRAIN_KILL_AFTER_STEP": "4"}, expect=None)
+        self.assertEqual(rc, -9)
+
+        def git(*args):
+            p = subprocess.run(["git"] + list(args), cwd=repo, capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            return p.stdout
+        git("init", "-q")
+        git("config", "user.email", "test@example.com")
+        git("config", "user.name", "test")
+        with open(os.path.join(repo, "other.txt"), "w") as f:
+            f.write("staged by the person working beside the run\n")
+        git("add", "other.txt")
+        p = subprocess.Popen([PY, os.path.join(TRAIN_DIR, "stash_run.py"), "bg", "--small", "--commit",
+                              "--every", "0.005", "--runs-dir", runs], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        import time
+        deadline = time.time() + 120
+        while time.time() < deadline and subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo,
+                                                         capture_output=True).returncode != 0:
+            time.sleep(0.2)
+        # the run ends: the loop notices and exits without another commit (the checkpoint did not change)
+        with open(os.path.join(runs, "bg", "checkpoint-final.pt"), "wb") as f:
+            f.write(b"")
+        out, err = p.communicate(timeout=120)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("the run is done", out)
+        self.assertEqual(git("log", "--format=%s").strip().splitlines(),
+                         ["bg: resume stash after epoch 0 step 3, small: fp16 weights, no momentum "
+                          "(stash_run.py --commit)"])
+        self.assertEqual(sorted(git("show", "--name-only", "--format=", "HEAD").split()),
+                         ["runs/bg/checkpoint.pt.xz", "runs/bg/log.txt"])
+        self.assertEqual(git("diff", "--cached", "--name-only").split(), ["other.txt"])
+
     def test_sigterm_saves_a_resumable_checkpoint(self):
         cmd = [PY, os.path.join(TRAIN_DIR, "train.py"), "--data", os.path.join(TMP, "cifar"), "--runs-dir",
                os.path.join(TMP, "runs"), "--name", "termed", "--threads", "1", "--epochs", "50", "--batch", "16"]
