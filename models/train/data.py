@@ -13,6 +13,10 @@ centres) is drawn when the epoch starts from a generator seeded with (seed, epoc
 reproduced without replaying the ones before it: that is what makes --resume exact mid-epoch. Under torchrun every
 rank draws the same plan and takes its slice of each global batch, so N ranks see exactly the samples and
 augmentations that one process with the same global batch sees.
+
+With `variants` K > 0 (train.py --kd-variants), each image has only K augmentations (crop offset and flip), drawn
+once from the seed; an epoch picks one of them per image. The teacher's logits for all N·K of them can then be
+computed once (teacher_cache.py) instead of at every step; `batches(with_ids=True)` says which were drawn.
 """
 import hashlib
 import os
@@ -262,11 +266,14 @@ class EpochPlan:
     """Everything random about one epoch, drawn at once on the CPU from (seed, epoch) (the same numbers on any
     device), then moved to the training device in one copy per array."""
 
-    def __init__(self, n, seed, epoch, shuffle, augment_on, cutout, device="cpu"):
+    def __init__(self, n, seed, epoch, shuffle, augment_on, cutout, device="cpu", variants=0):
         g = torch.Generator().manual_seed(seed * 100003 + epoch)
         self.order = (torch.randperm(n, generator=g) if shuffle else torch.arange(n)).to(device)
-        self.dy = self.dx = self.flip = self.cut_y = self.cut_x = None
-        if augment_on:
+        self.dy = self.dx = self.flip = self.cut_y = self.cut_x = self.variant = None
+        if augment_on and variants:
+            # which of its K fixed augmentations each position's image gets (Loader.variant_table holds them)
+            self.variant = torch.randint(0, variants, (n,), generator=g).to(device)
+        elif augment_on:
             self.dy = torch.randint(0, 9, (n,), generator=g).to(device)
             self.dx = torch.randint(0, 9, (n,), generator=g).to(device)
             self.flip = (torch.rand(n, generator=g) < 0.5).to(device)
@@ -292,7 +299,7 @@ class Loader:
     """
 
     def __init__(self, images, labels, batch_size, train, seed=0, shuffle=None, augment=None, cutout=0,
-                 device="cpu", rank=0, world=1):
+                 device="cpu", rank=0, world=1, variants=0):
         self.images = torch.from_numpy(np.ascontiguousarray(images)).to(device)
         self.labels = torch.from_numpy(np.asarray(labels)).to(device)
         self.batch_size = batch_size
@@ -305,6 +312,15 @@ class Loader:
         self.device = device
         self.rank, self.world = rank, world
         n = len(self.labels)
+        self.variants = variants if self.augment else 0
+        if self.variants and cutout:
+            raise TrainError("fixed augmentation variants (--kd-variants) do not include cutout: use one or the other")
+        if self.variants:
+            # [N, K] crop offsets and flips, from a stream of its own (epoch plans use seed * 100003 + epoch >= 0)
+            g = torch.Generator().manual_seed(seed * 100003 - 1)
+            self.variant_dy = torch.randint(0, 9, (n, variants), generator=g).to(device)
+            self.variant_dx = torch.randint(0, 9, (n, variants), generator=g).to(device)
+            self.variant_flip = (torch.rand(n, variants, generator=g) < 0.5).to(device)
         self.steps = (n + batch_size - 1) // batch_size
         if world > 1 and n - (self.steps - 1) * batch_size < world:
             self.steps -= 1
@@ -312,20 +328,37 @@ class Loader:
     def __len__(self):
         return self.steps
 
-    def batches(self, epoch=0, start=0, stop=None):
-        """Yield (x, y) for global batches start .. stop-1 of `epoch`."""
+    def batches(self, epoch=0, start=0, stop=None, with_ids=False):
+        """Yield (x, y) for global batches start .. stop-1 of `epoch`; with_ids (needs variants): (x, y, ids),
+        ids = image · K + variant, the rows of teacher_cache's logits."""
         n = len(self.labels)
-        plan = EpochPlan(n, self.seed, epoch, self.shuffle, self.augment, self.cutout, self.device)
+        if with_ids and not self.variants:
+            raise ValueError("with_ids needs a Loader with variants")
+        plan = EpochPlan(n, self.seed, epoch, self.shuffle, self.augment, self.cutout, self.device, self.variants)
         stop = self.steps if stop is None else min(stop, self.steps)
         for i in range(start, stop):
             lo, hi = rank_slice(i * self.batch_size, min(n, (i + 1) * self.batch_size), self.rank, self.world)
             idx = plan.order[lo:hi]
             x = normalise(self.images[idx])
+            if self.variants:
+                v = plan.variant[lo:hi]
+                x = augment(x, self.variant_dy[idx, v], self.variant_dx[idx, v], self.variant_flip[idx, v])
+                yield (x, self.labels[idx], idx * self.variants + v) if with_ids else (x, self.labels[idx])
+                continue
             if self.augment:
                 part = lambda t: None if t is None else t[lo:hi]  # noqa: E731
                 x = augment(x, part(plan.dy), part(plan.dx), part(plan.flip), part(plan.cut_y), part(plan.cut_x),
                             self.cutout)
             yield x, self.labels[idx]
+
+    def variant_batches(self, variant, batch_size):
+        """Every image in order, with its augmentation number `variant`: yields (x, ids) (teacher_cache.py)."""
+        n = len(self.labels)
+        for lo in range(0, n, batch_size):
+            idx = torch.arange(lo, min(n, lo + batch_size), device=self.images.device)
+            x = augment(normalise(self.images[idx]), self.variant_dy[idx, variant], self.variant_dx[idx, variant],
+                        self.variant_flip[idx, variant])
+            yield x, idx * self.variants + variant
 
     def __iter__(self):
         return self.batches(0)

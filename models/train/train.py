@@ -39,6 +39,7 @@ import data  # noqa: E402
 import distributed  # noqa: E402
 import methods  # noqa: E402
 import runtime  # noqa: E402
+import teacher_cache  # noqa: E402
 from errors import TrainError  # noqa: E402
 
 RUNS = os.path.join(data.MODELS_DIR, "runs")
@@ -145,6 +146,11 @@ def parse_args(argv):
     p.add_argument("--teacher", default=None, help="knowledge distillation from this model (any kind of file)")
     p.add_argument("--kd-alpha", type=float, default=0.5, help="weight of the distillation term")
     p.add_argument("--kd-temp", type=float, default=4.0, help="distillation temperature")
+    p.add_argument("--kd-variants", type=int, default=0, metavar="K",
+                   help="with --teacher: each training image gets one of K fixed augmentations (crop, flip; drawn "
+                        "from --seed), and the teacher's logits for all of them are computed once and cached "
+                        "(teacher_cache.py), so a distilled step costs what an undistilled one does. 0: the "
+                        "teacher runs at every step on the usual fresh augmentations")
     p.add_argument("--sync-bn", action="store_true", help="torchrun: batch-norm statistics over all ranks")
     p.add_argument("--eval-every", type=int, default=5)
     p.add_argument("--bn-recal", type=int, default=0,
@@ -175,6 +181,10 @@ def parse_args(argv):
         p.error("--batch and --epochs must be positive")
     if not 0.0 <= args.kd_alpha <= 1.0:
         p.error("--kd-alpha must be in [0, 1]")
+    if args.kd_variants < 0 or (args.kd_variants and not args.teacher):
+        p.error("--kd-variants needs --teacher and K >= 1")
+    if args.kd_variants and args.cutout:
+        p.error("--kd-variants does not combine with --cutout (the cached augmentations have none)")
     return args
 
 
@@ -237,7 +247,8 @@ class Run:
             keep = slice(None, None, max(1, len(train_y) // a.limit_images))
             train_x, train_y = train_x[keep][:a.limit_images], train_y[keep][:a.limit_images]
         self.train_loader = data.Loader(train_x, train_y, a.batch, train=True, seed=a.seed, cutout=a.cutout,
-                                        device=self.device, rank=self.dist.rank, world=self.dist.world)
+                                        device=self.device, rank=self.dist.rank, world=self.dist.world,
+                                        variants=a.kd_variants)
         self.test_loader = data.Loader(test_x, test_y, 500, train=False, device=self.device)
         self.steps = len(self.train_loader) if not a.limit_batches else min(a.limit_batches, len(self.train_loader))
         if self.steps < 1:
@@ -248,7 +259,7 @@ class Run:
         if resuming:
             ckpt = checkpoint.read_resume(self.ckpt_path, a)
             saved = ckpt["args"]
-            for k in ("epochs", "lr", "schedule", "wd", "batch", "seed", "cutout"):
+            for k in ("epochs", "lr", "schedule", "wd", "batch", "seed", "cutout", "kd_variants"):
                 if k in saved and saved[k] != getattr(a, k):
                     self.log("warning: --%s differs from the checkpoint (%s vs %s); using the new value"
                              % (k, saved[k], getattr(a, k)))
@@ -259,6 +270,7 @@ class Run:
             for prm in teacher.parameters():
                 prm.requires_grad_(False)
             self.teacher = teacher.to(self.device, memory_format=torch.channels_last).eval()
+        self.teacher_logits = None
         model = build_model(a)
         if ckpt is not None:
             checkpoint.load_weights(model, ckpt, self.ckpt_path, a.arch, a.method)
@@ -291,6 +303,10 @@ class Run:
                 " (a small stash: fp16 weights, momentum restarted)" if ckpt.get("compact") else ""))
         else:
             self.log("start %s" % json.dumps(vars(a)))
+        if a.kd_variants:
+            self.teacher_logits = teacher_cache.load_or_compute(self.teacher, a.teacher, self.train_loader,
+                                                                self.autocast, self.rt.precision, self.dist, self.log)
+            self.teacher = None  # every step reads its logits from the cache
 
     # -- the loop --
     def save(self, epoch, step, metrics):
@@ -330,7 +346,9 @@ class Run:
             trained_before_epoch = self.trained_seconds
             done = first
             lr = lr_at(a, epoch + first / steps)
-            for i, (x, y) in enumerate(self.train_loader.batches(epoch, first, steps), start=first):
+            cached = self.teacher_logits is not None
+            for i, batch in enumerate(self.train_loader.batches(epoch, first, steps, with_ids=cached), start=first):
+                x, y = batch[0], batch[1]
                 elapsed = time.time() - t0
                 signalled = self.stop_signal is not None
                 if self.dist.world > 1:
@@ -352,7 +370,7 @@ class Run:
                     g["lr"] = lr * g.get("lr_scale", 1.0)  # absent in resume files from before lr_scale
                 with torch.autocast(**self.autocast):
                     out = self.net(x)
-                    teacher_out = None
+                    teacher_out = self.teacher_logits[batch[2]] if cached else None
                     if self.teacher is not None:
                         with torch.no_grad():
                             teacher_out = self.teacher(x)

@@ -167,6 +167,62 @@ class DataTest(unittest.TestCase):
 
 
 class DistillationTest(unittest.TestCase):
+    def test_fixed_variants_limit_each_image_to_k_augmentations(self):
+        x, y = data.load_split("train", os.path.join(TMP, "cifar"), verbose=False)
+        loader = data.Loader(x, y, 32, train=True, seed=5, variants=3)
+        seen = {}
+        for epoch in range(12):
+            for xb, yb, ids in loader.batches(epoch, with_ids=True):
+                for row, i in zip(xb, ids.tolist()):
+                    seen.setdefault(i // 3, {}).setdefault(i % 3, row)
+                    # the same (image, variant) is the same tensor in every epoch that draws it
+                    self.assertTrue(torch.equal(seen[i // 3][i % 3], row))
+        self.assertEqual(len(seen), len(y))
+        self.assertGreater(sum(len(v) for v in seen.values()), 2 * len(y))  # variants do get drawn
+        # the ordered pass that fills the cache gives the same tensors for the same rows
+        for xb, ids in loader.variant_batches(1, 50):
+            for row, i in zip(xb, ids.tolist()):
+                if 1 in seen[i // 3]:
+                    self.assertTrue(torch.equal(seen[i // 3][1], row))
+        # and a resumed epoch draws what it drew before (mid-epoch exactness, as without variants)
+        a = list(loader.batches(4, with_ids=True))[2:]
+        b = list(loader.batches(4, start=2, with_ids=True))
+        for (xa, _, ia), (xb, _, ib) in zip(a, b):
+            self.assertTrue(torch.equal(xa, xb) and torch.equal(ia, ib))
+
+    def test_cached_teacher_logits_are_the_teachers_and_shared_between_runs(self):
+        run_train("--epochs", "1", "--batch", "64", "--limit-batches", "1", "--precision", "fp32", name="teacher")
+        teacher = os.path.join(TMP, "runs", "teacher", "checkpoint-final.pt")
+        cache = os.path.join(TMP, "teacher-cache")
+        env = {"TRIT_DATA_CACHE": cache}
+        flags = ["--method", "hefan", "--init", teacher, "--teacher", teacher, "--kd-variants", "2", "--epochs", "1",
+                 "--batch", "32", "--limit-batches", "2", "--precision", "fp32"]
+        out, _, _ = run_train(*flags, name="kd-a", env=env)
+        self.assertIn("teacher logits: computing 2 augmentations of each of 160 images once", out)
+        files = [f for f in os.listdir(cache) if f.startswith("teacher-")]
+        self.assertEqual(len(files), 1)
+        out, _, _ = run_train(*(flags[:1] + ["ptq"] + flags[2:]), name="kd-b", env=env)
+        self.assertNotIn("computing", out)   # another method, same teacher, data, K and seed: read, not computed
+        self.assertIn("teacher logits: " + os.path.join(cache, files[0]), out)
+        # what the cache holds is what the teacher says about those very tensors
+        x, y = data.load_split("train", os.path.join(TMP, "cifar"), verbose=False)
+        loader = data.Loader(x, y, 32, train=True, seed=1, variants=2)
+        logits = torch.load(os.path.join(cache, files[0]))
+        model, _, _ = checkpoint.load_model(teacher)
+        model.eval()
+        with torch.no_grad():
+            xb, _, ids = next(loader.batches(0, with_ids=True))
+            torch.testing.assert_close(logits[ids].float(), model(xb), atol=2e-3, rtol=2e-3)
+        # a changed K is another cache
+        run_train(*(flags[:7] + ["3"] + flags[8:]), name="kd-c", env=env)
+        self.assertEqual(len([f for f in os.listdir(cache) if f.startswith("teacher-")]), 2)
+        # a damaged cache is a one-line error naming it
+        with open(os.path.join(cache, files[0]), "wb") as f:
+            f.write(b"not a tensor")
+        _, err, _ = run_train(*flags, name="kd-d", env=env, expect=2)
+        self.assertIn("is not a readable teacher cache", err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+
     def test_loss_is_t_squared_kl(self):
         s = torch.tensor([[1.0, 2.0, 0.5]])
         t = torch.tensor([[0.5, 3.0, -1.0]])
