@@ -271,7 +271,7 @@ class EpochPlan:
         self.order = (torch.randperm(n, generator=g) if shuffle else torch.arange(n)).to(device)
         self.dy = self.dx = self.flip = self.cut_y = self.cut_x = self.variant = None
         if augment_on and variants:
-            # which of its K fixed augmentations each position's image gets (Loader.variant_table holds them)
+            # which of its K fixed augmentations each position's image gets (Loader.variant_dy, _dx, _flip hold them)
             self.variant = torch.randint(0, variants, (n,), generator=g).to(device)
         elif augment_on:
             self.dy = torch.randint(0, 9, (n,), generator=g).to(device)
