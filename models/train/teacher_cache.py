@@ -8,6 +8,7 @@ on a CPU. K passes over the training set, once, replace it.
 The file: <cache dir>/teacher-<key>.pt (models/.cache/, git-ignored, like the decoded images), fp16 logits
 [N·K, classes], row image·K + variant. The key hashes what the logits depend on: the teacher file's bytes, the
 training images and labels, K, the seed (which draws the augmentations) and the numeric path (bf16 or fp32).
+While it is being computed, <file>.partial holds the variants done so far: a pass cut off continues from there.
 """
 import hashlib
 import os
@@ -30,22 +31,44 @@ def cache_key(teacher_path, loader, precision):
     return h.hexdigest()[:16]
 
 
-def compute(teacher, loader, autocast, batch_size=500, log=None):
-    """The logits of every (image, variant), as fp16 [N·K, classes] on the loader's device."""
+def compute(teacher, loader, autocast, batch_size=500, log=None, partial_path=None):
+    """The logits of every (image, variant), as fp16 [N·K, classes] on the loader's device.
+
+    With partial_path, the variants done so far are saved there after each one (a ResNet-56 pass over the
+    training set takes minutes on a CPU), and a pass that finds the file continues after them."""
     n, k = len(loader.labels), loader.variants
-    out = None
+    out, first = None, 0
+    if partial_path and os.path.isfile(partial_path):
+        try:
+            saved = torch.load(partial_path, map_location=loader.images.device)
+            if saved["logits"].shape[0] == n * k and 0 < saved["variants_done"] <= k:
+                out, first = saved["logits"], saved["variants_done"]
+        except Exception:  # an unreadable leftover (cut off mid-write): start the pass again
+            out, first = None, 0
+        if log:
+            log("teacher logits: %s" % ("continuing after variant %d/%d" % (first, k) if out is not None
+                                        else "ignoring an unreadable partial file"))
     t0 = time.time()
     with torch.no_grad():
-        for v in range(k):
+        for v in range(first, k):
             for x, ids in loader.variant_batches(v, batch_size):
                 with torch.autocast(**autocast):
                     logits = teacher(x.contiguous(memory_format=torch.channels_last)).float()
                 if out is None:
                     out = torch.empty(n * k, logits.shape[1], dtype=torch.float16, device=logits.device)
                 out[ids] = logits.half()
-            if log and (v == 0 or v == k - 1):
+            if partial_path and v < k - 1:
+                save_atomically({"variants_done": v + 1, "logits": out.cpu()}, partial_path)
+            if log:
                 log("teacher logits: variant %d/%d done, %.0f s" % (v + 1, k, time.time() - t0))
     return out
+
+
+def save_atomically(obj, path):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
 
 
 def load_or_compute(teacher, teacher_path, loader, autocast, precision, dist, log, cache_dir=None):
@@ -56,11 +79,11 @@ def load_or_compute(teacher, teacher_path, loader, autocast, precision, dist, lo
     if not os.path.isfile(path) and dist.is_main:
         log("teacher logits: computing %d augmentations of each of %d images once (%s)"
             % (loader.variants, len(loader.labels), path))
-        logits = compute(teacher, loader, autocast, log=log)
-        os.makedirs(cache_dir, exist_ok=True)
-        tmp = "%s.tmp.%d" % (path, os.getpid())
-        torch.save(logits.cpu(), tmp)
-        os.replace(tmp, path)
+        partial = path + ".partial"
+        logits = compute(teacher, loader, autocast, log=log, partial_path=partial)
+        save_atomically(logits.cpu(), path)
+        if os.path.isfile(partial):
+            os.remove(partial)
     dist.barrier()
     try:
         logits = torch.load(path, map_location=loader.images.device)

@@ -223,6 +223,48 @@ class DistillationTest(unittest.TestCase):
         self.assertIn("is not a readable teacher cache", err)
         self.assertEqual(len(err.strip().splitlines()), 1, err)
 
+    def test_teacher_pass_cut_off_continues_after_its_last_whole_variant(self):
+        import teacher_cache
+        x, y = data.load_split("train", os.path.join(TMP, "cifar"), verbose=False)
+        loader = data.Loader(x, y, 32, train=True, seed=2, variants=3)
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(),
+                                  torch.nn.Linear(4, 10)).eval()
+
+        class CutOff(torch.nn.Module):
+            """net, until it has run `budget` batches; then the pass is cut off (as by a signal)"""
+            def __init__(self, budget):
+                super().__init__()
+                self.calls, self.budget = 0, budget
+
+            def forward(self, xb):
+                self.calls += 1
+                if self.calls > self.budget:
+                    raise KeyboardInterrupt
+                return net(xb)
+
+        autocast = dict(device_type="cpu", dtype=torch.bfloat16, enabled=False)
+        whole = teacher_cache.compute(net, loader, autocast, batch_size=50)
+        partial = os.path.join(TMP, "teacher-partial.pt.partial")
+        per_variant = -(-len(y) // 50)  # batches of 50 per variant
+        first = CutOff(per_variant + 1)  # dies in the second variant
+        with self.assertRaises(KeyboardInterrupt):
+            teacher_cache.compute(first, loader, autocast, batch_size=50, partial_path=partial)
+        self.assertEqual(torch.load(partial)["variants_done"], 1)
+        lines = []
+        second = CutOff(10 ** 6)
+        got = teacher_cache.compute(second, loader, autocast, batch_size=50, partial_path=partial, log=lines.append)
+        self.assertIn("teacher logits: continuing after variant 1/3", lines)
+        self.assertEqual(second.calls, 2 * per_variant)  # only variants 2 and 3 ran again
+        self.assertTrue(torch.equal(got, whole))
+        # a damaged partial file is set aside, not trusted: the whole pass runs
+        with open(partial, "wb") as f:
+            f.write(b"cut off mid-write")
+        third = CutOff(10 ** 6)
+        got = teacher_cache.compute(third, loader, autocast, batch_size=50, partial_path=partial, log=lines.append)
+        self.assertEqual(third.calls, 3 * per_variant)
+        self.assertTrue(torch.equal(got, whole))
+
     def test_loss_is_t_squared_kl(self):
         s = torch.tensor([[1.0, 2.0, 0.5]])
         t = torch.tensor([[0.5, 3.0, -1.0]])
