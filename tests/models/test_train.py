@@ -512,6 +512,28 @@ class FineTuneTest(unittest.TestCase):
         self.assertEqual(len(scales[0]["params"]), 2 * 18)   # Wp, Wn of resnet20's 18 ternary convs
 
 
+    def test_ttq_latent_weights_get_their_own_rate_only_when_asked(self):
+        def latent_groups(*flags):
+            args = train.parse_args(["--arch", "resnet20", "--method", "ttq", "--name", "unused"] + list(flags))
+            model = train.build_model(args)
+            ternary = [m.weight for m in model.modules() if getattr(m, "quantizer", None) is not None]
+            groups = methods.param_groups(model, args)
+            return [g for g in groups if any(p is w for p in g["params"] for w in ternary)], ternary, model, groups
+        found, ternary, model, groups = latent_groups()
+        self.assertEqual(len(groups), 3)  # the paper's rule: the groups resume files were written with
+        found, ternary, model, groups = latent_groups("--ttq-latent-lr", "20")
+        self.assertEqual(len(found), 1)
+        self.assertEqual(found[0]["lr_scale"], 20.0)
+        self.assertEqual(len(found[0]["params"]), 18)  # the 18 ternary convs, and nothing else
+        self.assertTrue(all(any(p is w for w in ternary) for p in found[0]["params"]))
+        self.assertGreater(found[0]["weight_decay"], 0)
+        first_last = [model.conv1.weight, model.fc.weight]  # float: the schedule's own rate
+        self.assertTrue(all(g["lr_scale"] == 1.0 for g in groups for p in g["params"]
+                            if any(p is w for w in first_last)))
+        # He-Fan ignores the TTQ option
+        args = train.parse_args(["--arch", "resnet20", "--method", "hefan", "--name", "unused", "--ttq-latent-lr", "20"])
+        self.assertTrue(all(g["lr_scale"] == 1.0 for g in methods.param_groups(train.build_model(args), args)))
+
 class BaseTest(unittest.TestCase):
     def test_kept_base_is_small_fp16_and_initialises_a_run(self):
         run_train("--epochs", "1", "--batch", "64", "--limit-batches", "1", name="base-src")
