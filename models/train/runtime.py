@@ -93,6 +93,31 @@ def detect(device=None, precision="auto", threads=None, local_world_size=1):
     return choose(device, cpu_flags(), usable_cores(), cuda_bf16, precision, threads, local_world_size)
 
 
+# glibc mallopt parameters (malloc.h)
+M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
+
+
+def keep_freed_memory():
+    """Make glibc keep freed heap memory instead of returning it to the kernel at once.
+
+    Inference frees each layer's activations as soon as the next one is computed; with glibc's defaults the top of
+    the heap is then given back (brk) and taken again, page by page, for every batch. Measured on the teacher pass
+    (a ResNet-56 over the 50,000 training images, bf16, 2 threads): a third of the process's CPU time in the kernel,
+    ~400 brk calls in 5 s, 104-122 s per pass; with this call 28-31 s. Training steps (whose activations live until
+    the backward pass) measured the same either way. Returns whether the allocator took the settings (False
+    where the C library is not glibc)."""
+    import ctypes
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    # keep up to 2 GiB of free heap; grow it 64 MiB at a time; serve blocks up to 32 MiB (glibc's maximum) from the
+    # heap instead of a fresh mmap each
+    settings = ((M_TRIM_THRESHOLD, 2 ** 31 - 1), (M_TOP_PAD, 64 << 20), (M_MMAP_THRESHOLD, 32 << 20))
+    return all(mallopt(ctypes.c_int(k), ctypes.c_int(v)) == 1 for k, v in settings)
+
+
 def describe(rt, torch_version, gpu_name=None):
     where = "cuda (%s)" % gpu_name if gpu_name else rt.device
     return "runtime: %s, %d threads, %s, %s, torch %s — %s" % (

@@ -31,7 +31,7 @@ def cache_key(teacher_path, loader, precision):
     return h.hexdigest()[:16]
 
 
-def compute(teacher, loader, autocast, batch_size=500, log=None, partial_path=None):
+def compute(teacher, loader, autocast, batch_size=128, log=None, partial_path=None):
     """The logits of every (image, variant), as fp16 [N·K, classes] on the loader's device.
 
     With partial_path, the variants done so far are saved there after each one (a ResNet-56 pass over the

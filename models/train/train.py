@@ -231,6 +231,7 @@ class Run:
         a = self.args
         resuming = self.check_run_dir()
         self.rt = runtime.detect(a.device, a.precision, a.threads, self.dist.local_world_size)
+        self.kept_memory = runtime.keep_freed_memory()  # 3-4x faster evaluation and teacher passes (runtime.py)
         torch.set_num_threads(self.rt.threads)
         if self.rt.device == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
@@ -296,6 +297,7 @@ class Run:
         self.hooks = methods.hooks(model, a)
         gpu = torch.cuda.get_device_name(self.device) if self.rt.device == "cuda" else None
         self.log(runtime.describe(self.rt, torch.__version__, gpu) +
+                 ("; freed memory kept (glibc mallopt)" if self.kept_memory else "") +
                  ("; %d ranks (%s)" % (self.dist.world, self.dist.backend) if self.dist.world > 1 else ""))
         if ckpt is not None:
             self.log("resumed %s at epoch %d step %d%s" % (
