@@ -106,6 +106,13 @@ def main(argv=None):
           "%.3f bits/weight (file bits over all conv/fc weights)" % (
               args.output, raw, gz, stats["ternary_layers"], stats["ternary_weights"], stats["float_weights"],
               stats["sparsity"], 8.0 * raw / max(1, total_w)))
+    try:
+        measure_and_check(args, model, meta, build, act_scales)
+    except RuntimeError as e:  # trit eval or onnxruntime could not run: one line that says why, no traceback
+        sys.exit("export.py: error: %s" % e)
+
+
+def measure_and_check(args, model, meta, build, act_scales):
     if args.eval:
         if not trit_binary():
             sys.exit("--eval needs build/native/trit (make native)")
@@ -116,6 +123,7 @@ def main(argv=None):
         print("%s: trit eval top-1 %.2f %% recorded in trit.top1 (%d bytes raw, %d gzip)" % (args.output, top1, raw, gz))
     if args.check:
         import data
+        import torch
         x, _ = data.load_split("test")
         batch = data.normalise(torch.from_numpy(x[:4])).numpy()
         # 8-bit: each engine sums a conv in its own float order, so a value next to a rounding boundary may

@@ -36,9 +36,14 @@ def run_onnxruntime(model_path, inputs, workdir):
         write_pb(arr, p, "input")
         paths.append(p)
     out_dir = os.path.join(workdir, "ort")
-    subprocess.run(["node", os.path.join(MODELS, "ort_run.mjs"), os.path.abspath(model_path)] + paths +
-                   ["--out-dir", out_dir],
-                   check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    res = subprocess.run(["node", os.path.join(MODELS, "ort_run.mjs"), os.path.abspath(model_path)] + paths +
+                         ["--out-dir", out_dir], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if res.returncode != 0:
+        err = res.stderr.decode(errors="replace")
+        if "Cannot find module 'onnxruntime-node'" in err:
+            raise RuntimeError("the onnxruntime check needs onnxruntime-node, which is not installed here: "
+                               "`make deps` installs it")
+        raise RuntimeError("models/ort_run.mjs failed on %s: %s" % (model_path, err.strip()[-500:]))
     return read_pb(os.path.join(out_dir, "output_0.pb"))
 
 
