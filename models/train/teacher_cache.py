@@ -16,6 +16,7 @@ import time
 
 import torch
 
+import checkpoint
 import data
 from errors import TrainError
 
@@ -58,17 +59,10 @@ def compute(teacher, loader, autocast, batch_size=128, log=None, partial_path=No
                     out = torch.empty(n * k, logits.shape[1], dtype=torch.float16, device=logits.device)
                 out[ids] = logits.half()
             if partial_path and v < k - 1:
-                save_atomically({"variants_done": v + 1, "logits": out.cpu()}, partial_path)
+                checkpoint.atomic_save({"variants_done": v + 1, "logits": out.cpu()}, partial_path)
             if log:
                 log("teacher logits: variant %d/%d done, %.0f s" % (v + 1, k, time.time() - t0))
     return out
-
-
-def save_atomically(obj, path):
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
 def load_or_compute(teacher, teacher_path, loader, autocast, precision, dist, log, cache_dir=None):
@@ -81,7 +75,7 @@ def load_or_compute(teacher, teacher_path, loader, autocast, precision, dist, lo
             % (loader.variants, len(loader.labels), path))
         partial = path + ".partial"
         logits = compute(teacher, loader, autocast, log=log, partial_path=partial)
-        save_atomically(logits.cpu(), path)
+        checkpoint.atomic_save(logits.cpu(), path)
         if os.path.isfile(partial):
             os.remove(partial)
     dist.barrier()
