@@ -60,10 +60,16 @@ def commit(name, stash_path, epoch, step, small):
                 return p
             time.sleep(2 + 3 * attempt)
         return p
-    for args in (["add", "--"] + paths, ["commit", "-q", "-m", message, "--"] + paths):
-        p = git(*args)
-        if p.returncode != 0:
-            raise TrainError("git %s failed: %s" % (args[0], (p.stderr or p.stdout).strip()))
+    p = git("add", "--", *paths)
+    if p.returncode != 0:
+        raise TrainError("git add failed: %s" % (p.stderr or p.stdout).strip())
+    if git("diff", "--cached", "--quiet", "--", *paths).returncode == 0:
+        # the same bytes as the last commit (a restarted loop stashes the checkpoint it resumed from)
+        print("%s unchanged since the last commit: nothing to commit" % os.path.basename(stash_path), flush=True)
+        return
+    p = git("commit", "-q", "-m", message, "--", *paths)
+    if p.returncode != 0:
+        raise TrainError("git commit failed: %s" % (p.stderr or p.stdout).strip())
     print("committed %s" % ", ".join(os.path.relpath(q, run_dir) for q in paths), flush=True)
 
 

@@ -397,6 +397,12 @@ class ResumeTest(unittest.TestCase):
         self.assertEqual(sorted(git("show", "--name-only", "--format=", "HEAD").split()),
                          ["runs/bg/checkpoint.pt.xz", "runs/bg/log.txt"])
         self.assertEqual(git("diff", "--cached", "--name-only").split(), ["other.txt"])
+        # a loop restarted on the same checkpoint stashes the same bytes: nothing to commit is not an error
+        p = subprocess.run([PY, os.path.join(TRAIN_DIR, "stash_run.py"), "bg", "--small", "--commit",
+                            "--runs-dir", runs], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("unchanged since the last commit", p.stdout)
+        self.assertEqual(len(git("log", "--format=%s").strip().splitlines()), 1)
 
     def test_sigterm_saves_a_resumable_checkpoint(self):
         cmd = [PY, os.path.join(TRAIN_DIR, "train.py"), "--data", os.path.join(TMP, "cifar"), "--runs-dir",
