@@ -84,7 +84,7 @@ def curve(run):
 
 
 def curves():
-    """Test top-1 against epochs: the 160-epoch float base on its own axis, the fine-tunes from it on another."""
+    """Test top-1 against epochs: the 160-epoch float bases on one axis, the fine-tunes from them on another."""
     shipped = {}   # model name -> the run its file came from (trit.run: a second cycle is "<first>-c2")
     for path in glob.glob(os.path.join(HERE, "*.onnx")):
         name = os.path.basename(path)[:-5]
@@ -92,15 +92,17 @@ def curves():
             meta = {p.key: p.value for p in onnx.load(path).metadata_props}
             shipped[name] = meta.get("trit.run", name)
     fig, (base_ax, tune_ax) = plt.subplots(1, 2, figsize=(10, 4))
-    base = curve("resnet20-float")
-    if base:
-        base_ax.plot(*zip(*base), marker=".", color="C2")
-        base_ax.annotate("%.2f %%" % base[-1][1], base[-1], textcoords="offset points", xytext=(-40, 6), fontsize=8)
-    base_ax.set_title("float ResNet-20 base (runs/resnet20-float)", fontsize=10)
+    # the float bases the fine-tunes start from: the recipe's, and the same recipe taught by the float ResNet-56
+    bases = [(run, curve(run), color) for run, color in (("resnet20-float", "C2"), ("resnet20-float-kd56", "C8"))]
+    bases = [b for b in bases if b[1]]
+    for run, points, color in bases:
+        base_ax.plot(*zip(*points), marker=".", color=color, label="%s %.2f %%" % (run, points[-1][1]))
+    base_ax.legend(loc="lower right", fontsize=7)
+    base_ax.set_title("float ResNet-20 bases (runs/<name>)", fontsize=10)
     base_ax.set_xlabel("epoch (lr 0.1, cosine over 160)")
     base_ax.set_ylabel("PyTorch test top-1 (%, 10,000 test JPEGs)")
     base_ax.set_ylim(60, 92)
-    colors = ["C0", "C1", "C3", "C4", "C5", "C6", "C7", "C8", "C9"]  # C2 is the base's
+    colors = ["C0", "C1", "C3", "C4", "C5", "C6", "C7", "C9"]  # C2 and C8 are the bases'
     for k, name in enumerate(n for n in sorted(shipped) if n != "resnet20-float"):
         run = shipped[name]
         color = colors[k % len(colors)]
@@ -121,9 +123,10 @@ def curves():
             label = "%s (%.2f %% at %d)"
         if points:
             tune_ax.plot([], [], color=color, label=label % (name, points[-1][1], points[-1][0]))
-    if base:
-        tune_ax.axhline(base[-1][1], color="C2", lw=0.8, ls="--", label="their float base %.2f %%" % base[-1][1])
-    tune_ax.set_title("ternary fine-tunes from that base (distilled from it)", fontsize=10)
+    for run, points, color in bases:
+        tune_ax.axhline(points[-1][1], color=color, lw=0.8, ls="--",
+                        label="float base %s %.2f %%" % (run, points[-1][1]))
+    tune_ax.set_title("ternary fine-tunes from those bases (distilled)", fontsize=10)
     tune_ax.set_xlabel("epoch (cosine annealed over each run's wall-clock budget)")
     tune_ax.set_ylim(75, 90)
     tune_ax.legend(loc="lower right", fontsize=7)
