@@ -75,6 +75,9 @@ def main(argv=None):
     epochs = ckpt.get("epochs", ckpt.get("epoch", targs.epochs))
     meta = cifar_metadata(targs.arch, method, top1=args.top1, epochs=epochs,
                           notes=args.notes, name=args.name)
+    if getattr(targs, "name", None):
+        # the training run the weights come from (runs/<name>/log.txt): results.py and plot.py read its log
+        meta["trit.run"] = targs.name
     act_scales = None
     if args.activations == "8bit":
         import data

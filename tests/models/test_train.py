@@ -573,6 +573,21 @@ class FineTuneTest(unittest.TestCase):
         args = train.parse_args(["--arch", "resnet20", "--method", "hefan", "--name", "unused", "--ttq-latent-lr", "20"])
         self.assertTrue(all(g["lr_scale"] == 1.0 for g in methods.param_groups(train.build_model(args), args)))
 
+    def test_exported_file_names_the_run_it_came_from(self):
+        # results.py and plot.py read the shipped file's training log through trit.run: a file shipped from
+        # runs/resnet20-hefan-b20 must not be credited with runs/resnet20-hefan's epochs
+        run_train("--method", "hefan", "--epochs", "1", "--batch", "64", "--limit-batches", "1", name="export-src")
+        out = os.path.join(TMP, "export-src.onnx")
+        p = subprocess.run([PY, os.path.join(REPO, "models", "export.py"),
+                            os.path.join(TMP, "runs", "export-src", "checkpoint-final.pt"), "-o", out,
+                            "--name", "resnet20-hefan"], capture_output=True, text=True, timeout=600)
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        import onnx
+        props = {m.key: m.value for m in onnx.load(out).metadata_props}
+        self.assertEqual(props["trit.run"], "export-src")
+        self.assertEqual(props["trit.name"], "resnet20-hefan")
+
+
 class BaseTest(unittest.TestCase):
     def test_kept_base_is_small_fp16_and_initialises_a_run(self):
         run_train("--epochs", "1", "--batch", "64", "--limit-batches", "1", name="base-src")
