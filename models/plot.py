@@ -17,11 +17,12 @@ import onnx  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# (top-1, label, marker, label's offset up in points: the last two sit 0.05 pp apart): the float ResNet-20 on this
+# (top-1, label, marker): the float ResNet-20 on this
 # JPEG copy of CIFAR-10
-FLOAT_REFERENCES = [(88.60, "float base, 160 CPU epochs (bases/resnet20-float.pt)", "s", -12),
-                    (89.31, "float, ResNet-56-taught, 160 CPU epochs (bases/resnet20-float-kd56.pt)", "P", 14),
-                    (89.26, "float, 160 GPU epochs (METHODS.md)", "D", 2)]
+# Named in the legend: labels beside them would cross the ternary models' stacked labels.
+FLOAT_REFERENCES = [(89.31, "float, ResNet-56-taught, 160 CPU epochs (bases/resnet20-float-kd56.pt)", "P"),
+                    (89.26, "float, 160 GPU epochs (METHODS.md)", "D"),
+                    (88.60, "float base, 160 CPU epochs (bases/resnet20-float.pt)", "s")]
 # the papers' ResNet-20 on the original CIFAR-10 (METHODS.md): horizontal lines, not comparable points
 PAPERS = [(91.13, "TTQ paper 91.13 (original CIFAR-10)"), (91.65, "He & Fan paper 91.65 (original CIFAR-10)")]
 
@@ -45,9 +46,8 @@ def main():
                     arrowprops=dict(arrowstyle="-", color="0.6", lw=0.5))
     # float ResNet-20: 1,081,332 B as a trit file (export of the float base)
     float_kib = 1081332 / 1024
-    for top1, label, style, up in FLOAT_REFERENCES:
-        ax.scatter([float_kib], [top1], marker=style, color="C2")
-        ax.annotate(label, (float_kib, top1), textcoords="offset points", xytext=(-8, up), fontsize=7, ha="right")
+    for k, (top1, label, style) in enumerate(FLOAT_REFERENCES):
+        ax.scatter([float_kib], [top1], marker=style, color="C%d" % (2 + k), label="%s: %.2f %%" % (label, top1))
     left = min(p[2] for p in points) * 0.9 if points else 40
     for top1, label in PAPERS:
         ax.axhline(top1, color="C3", lw=0.8, ls=":")
@@ -60,7 +60,7 @@ def main():
     ax.set_title("trit models: size vs accuracy (CPU-trained)", fontsize=10)
     ax.set_ylim(83, 92.5)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower right", fontsize=7)
     fig.tight_layout()
     out = os.path.join(HERE, "size_accuracy.png")
     fig.savefig(out, dpi=110)
