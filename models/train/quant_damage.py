@@ -11,13 +11,11 @@ A base that loses less here is easier to ternarize; it compares bases for the fi
 import argparse
 import os
 import sys
-import types
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
-import methods  # noqa: E402
 import train  # noqa: E402
 from errors import TrainError  # noqa: E402
 
@@ -41,9 +39,9 @@ def main(argv=None):
     recal = data.Loader(train_x[:a.recal_images], train_y[:a.recal_images], 500, train=False)
     for base in a.bases:
         for method in ["float"] + a.methods.split(","):
-            args = dict(methods.defaults())
-            args.update(arch=a.arch, method=method, init=base)
-            model = train.build_model(types.SimpleNamespace(**args))
+            # train.py's own defaults for every method option, as a fine-tune from this base would get them
+            args = train.parse_args(["--name", "quant-damage", "--arch", a.arch, "--method", method, "--init", base])
+            model = train.build_model(args)
             if method != "float":
                 train.recalibrate_bn(model, recal, len(recal))
             top1, loss = train.evaluate(model, test)

@@ -573,6 +573,23 @@ class FineTuneTest(unittest.TestCase):
         args = train.parse_args(["--arch", "resnet20", "--method", "hefan", "--name", "unused", "--ttq-latent-lr", "20"])
         self.assertTrue(all(g["lr_scale"] == 1.0 for g in methods.param_groups(train.build_model(args), args)))
 
+    def test_ttq_threshold_factor_sets_the_starting_zeros(self):
+        # models/Makefile TTQ_T (runs/resnet20-ttq-b20w): a wider band starts with more zeros than the paper's t
+        def zeros(t):
+            args = train.parse_args(["--arch", "resnet20", "--method", "ttq", "--name", "unused", "--ttq-t", t])
+            model = train.build_model(args)
+            convs = [m for m in model.modules() if getattr(m, "quantizer", None) is not None]
+            self.assertTrue(all(m.quantizer.t == float(t) for m in convs))
+            with torch.no_grad():
+                q = [m.quantizer(m.weight) for m in convs]
+            return sum(int((w == 0).sum()) for w in q) / sum(w.numel() for w in q)
+        torch.manual_seed(0)
+        narrow = zeros("0.05")
+        torch.manual_seed(0)
+        wide = zeros("0.12")
+        self.assertGreater(narrow, 0.0)
+        self.assertGreater(wide, narrow + 0.1)
+
     def test_exported_file_names_the_run_it_came_from(self):
         # results.py and plot.py read the shipped file's training log through trit.run: a file shipped from
         # runs/resnet20-hefan-b20 must not be credited with runs/resnet20-hefan's epochs
@@ -609,6 +626,24 @@ class BaseTest(unittest.TestCase):
                             os.path.join(TMP, "bases", "x.pt"), "--recipe", "x"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 2)
         self.assertIn("bases and teachers kept here are float", p.stderr)
+
+
+    def test_quant_damage_reads_a_kept_base(self):
+        # models/train/quant_damage.py: each method's quantizer on the base as it stands, BN re-estimated
+        run_train("--epochs", "1", "--batch", "64", "--limit-batches", "1", name="damage-src")
+        base = os.path.join(TMP, "bases", "damage.pt")
+        subprocess.run([PY, os.path.join(TRAIN_DIR, "keep_base.py"), os.path.join(TMP, "runs", "damage-src",
+                        "checkpoint-final.pt"), "-o", base, "--recipe", "test"], check=True, capture_output=True)
+        p = subprocess.run([PY, os.path.join(TRAIN_DIR, "quant_damage.py"), base, "--methods", "hefan,ttq",
+                            "--data", os.path.join(TMP, "cifar")], capture_output=True, text=True, timeout=600)
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        lines = p.stdout.splitlines()
+        self.assertEqual([l.split()[1] for l in lines], ["float", "hefan", "ttq"])
+        for line in lines:
+            top1 = float(line.split("top-1 ")[1].split()[0])
+            self.assertTrue(0.0 <= top1 <= 100.0, line)
+        self.assertNotIn("BN re-estimated", lines[0])
+        self.assertIn("BN re-estimated", lines[1])
 
 
 @unittest.skipUnless(os.path.isfile(TRIT), "build/native/trit is not built (make native)")
