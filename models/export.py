@@ -131,9 +131,11 @@ def measure_and_check(args, model, meta, build, act_scales):
         batch = data.normalise(torch.from_numpy(x[:4])).numpy()
         # 8-bit: each engine sums a conv in its own float order, so a value next to a rounding boundary may
         # land one step apart (docs/KERNELS.md "8-bit activations"); measured up to 2.9e-2 of the largest logit
-        # against onnxruntime with its graph optimizations on (resnet20-ttq-8bit), so 5e-2
+        # against onnxruntime with its graph optimizations on (resnet20-ttq-8bit), and 5.1e-2 for the stop-29
+        # resnet20-ttq-8bit (49 % zeros; trit against onnxruntime on the same graph: 2.8e-2 median, 8.5e-2 max over
+        # 32 images, the same top-1 on all), so 1e-1: a wrong scale or layout is off by far more
         # int8 first/last weights: PyTorch keeps them float; measured 3.1e-3 on resnet20-ttq, so 1e-2
-        tol = 5e-2 if act_scales else 1e-2 if args.int8_first_last else 1e-4
+        tol = 1e-1 if act_scales else 1e-2 if args.int8_first_last else 1e-4
         errs = check(args.output, model, batch, act_scales=act_scales, tol=tol)
         del errs
 
